@@ -1,0 +1,228 @@
+// Package models holds borderflow's data: the GORM models, the queries that
+// read and write them, their validation rules, the migrations, and the pure
+// domain computations built on them.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects borderflow runs on.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DatabaseTarget says which database to open, resolved from the
+// configuration: a PostgreSQL URL or a SQLite file path.
+type DatabaseTarget struct {
+	Dialect string
+	// DSN is what the driver is given; for PostgreSQL it may hold a password
+	// and must never be logged (use String instead).
+	DSN string
+	// Path is the SQLite file, empty for PostgreSQL.
+	Path string
+}
+
+// String describes the target without credentials, for logs and messages.
+func (t DatabaseTarget) String() string {
+	if t.Dialect == DialectSQLite {
+		return "SQLite file " + t.Path
+	}
+	u, err := url.Parse(t.DSN)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	host := u.Host
+	if host == "" {
+		host = u.Query().Get("host")
+	}
+	return "PostgreSQL at " + host + u.Path
+}
+
+// ResolveDatabase turns BORDERFLOW_DATABASE_URL and BORDERFLOW_DATA_DIR into
+// a target: unset means the embedded file dataDir/borderflow.db, "sqlite:PATH"
+// a SQLite file of one's choosing, and a postgres:// URL a PostgreSQL server.
+func ResolveDatabase(databaseURL, dataDir string) (DatabaseTarget, error) {
+	switch {
+	case databaseURL == "":
+		if dataDir == "" {
+			return DatabaseTarget{}, errors.New("BORDERFLOW_DATA_DIR must not be empty")
+		}
+		return DatabaseTarget{Dialect: DialectSQLite, Path: filepath.Join(dataDir, "borderflow.db")}, nil
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		path := strings.TrimPrefix(databaseURL, "sqlite:")
+		if path == "" || strings.ContainsAny(path, "?#") {
+			return DatabaseTarget{}, fmt.Errorf("BORDERFLOW_DATABASE_URL %q must name a file after sqlite:, without options", databaseURL)
+		}
+		return DatabaseTarget{Dialect: DialectSQLite, Path: path}, nil
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		u, err := url.Parse(databaseURL)
+		if err != nil {
+			return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL is not a valid URL; expected postgres://user:password@host:5432/dbname")
+		}
+		if u.Host == "" && u.Query().Get("host") == "" {
+			return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL names no host; expected postgres://user:password@host:5432/dbname")
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL names no database; expected postgres://user:password@host:5432/dbname")
+		}
+		return DatabaseTarget{Dialect: DialectPostgres, DSN: databaseURL}, nil
+	default:
+		return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL must start with postgres:// or sqlite:")
+	}
+}
+
+// sqliteDSN sets the pragmas in the DSN so that every pooled connection gets
+// them: WAL for readers beside one writer, a busy timeout instead of
+// immediate "database is locked" errors, foreign keys enforced, and write
+// transactions that take the write lock when they begin.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+}
+
+// Open connects to the target, checks that it answers, and sets a pool that
+// fits the dialect. It creates the SQLite file's directory when needed.
+func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		Logger:                 newGormLogger(log),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	}
+	var dialector gorm.Dialector
+	switch target.Dialect {
+	case DialectSQLite:
+		if err := ensureWritableDir(filepath.Dir(target.Path)); err != nil {
+			return nil, err
+		}
+		dialector = sqlite.Open(sqliteDSN(target.Path))
+	case DialectPostgres:
+		dialector = postgres.Open(target.DSN)
+	default:
+		return nil, fmt.Errorf("unknown database dialect %q", target.Dialect)
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the %s: %w", target, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if target.Dialect == DialectSQLite {
+		// One file, one process: a few connections let readers proceed while
+		// the single writer holds the lock.
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
+		sqlDB.SetConnMaxIdleTime(0)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(5)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		sqlDB.SetConnMaxLifetime(time.Hour)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("cannot reach the %s: %s", target, firstLine(err))
+	}
+	return db, nil
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Dialect names the database behind db.
+func Dialect(db *gorm.DB) string {
+	if db.Dialector.Name() == DialectPostgres {
+		return DialectPostgres
+	}
+	return DialectSQLite
+}
+
+func ensureWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("the data directory %s cannot be created: %s; set BORDERFLOW_DATA_DIR to a writable directory", dir, firstLine(err))
+	}
+	probe, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written; set BORDERFLOW_DATA_DIR to a writable directory", dir)
+	}
+	name := probe.Name()
+	_ = probe.Close()
+	return os.Remove(name)
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// gormLogger sends GORM's slow-query and error reports to slog, without the
+// SQL parameters (they may hold password hashes or session tokens).
+type gormLogger struct {
+	log *slog.Logger
+}
+
+func newGormLogger(log *slog.Logger) logger.Interface {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return gormLogger{log: log}
+}
+
+func (l gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l gormLogger) Info(ctx context.Context, msg string, args ...any) {
+	l.log.InfoContext(ctx, fmt.Sprintf(msg, args...))
+}
+func (l gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(msg, args...))
+}
+func (l gormLogger) Error(ctx context.Context, msg string, args ...any) {
+	l.log.ErrorContext(ctx, fmt.Sprintf(msg, args...))
+}
+
+// Trace reports slow statements; errors are returned to the caller, which
+// logs them with the request that caused them.
+func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if elapsed := time.Since(begin); elapsed > 500*time.Millisecond {
+		sql, rows := fc()
+		l.log.WarnContext(ctx, "slow query", "elapsed", elapsed, "rows", rows, "sql", statementShape(sql))
+	}
+}
+
+// statementShape keeps a statement's text up to its first values, so that a
+// log line says which query was slow without the data it carried.
+func statementShape(sql string) string {
+	for _, cut := range []string{" WHERE ", " VALUES ", " SET "} {
+		if i := strings.Index(sql, cut); i > 0 {
+			sql = sql[:i] + cut + "…"
+		}
+	}
+	return sql
+}
