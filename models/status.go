@@ -86,3 +86,19 @@ func LatestStatusChanges(ctx context.Context, db *gorm.DB, crossingIDs []int64, 
 	}
 	return latest, nil
 }
+
+// ScopeCode is the restriction's scope, or "" when there is none.
+func (s StatusChange) ScopeCode() string {
+	if s.Scope == nil {
+		return ""
+	}
+	return string(*s.Scope)
+}
+
+// ReasonCode is the reason for a closure or restriction, or "" when there is none.
+func (s StatusChange) ReasonCode() string {
+	if s.Reason == nil {
+		return ""
+	}
+	return string(*s.Reason)
+}

@@ -144,4 +144,3 @@ func (s *pgServer) databaseURL(name string) string {
 	u.Path = "/" + name
 	return u.String()
 }
-

@@ -1,0 +1,355 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"gorm.io/gorm"
+
+	"borderflow/models"
+)
+
+// Exit statuses of the command line (a contract).
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+const usageText = `borderflow tracks trade across the Pakistan–Afghanistan border crossings.
+
+Usage:
+  borderflow [serve] [flags]              serve pages, API and jobs (the default)
+  borderflow migrate [up|status]          apply pending migrations, or show the schema version
+  borderflow demo [--days N] [--force]    load realistic demo data into the configured database
+  borderflow user add --username U --role admin|supervisor|officer [--crossing SLUG]...
+                                          create a staff account (password read from stdin when
+                                          piped, else generated and printed once)
+
+Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
+BORDERFLOW_* environment variables (see "borderflow serve --help").
+`
+
+// CLI is the command line's environment: arguments aside, everything a
+// command reads or writes, so that tests can run it as a user would.
+type CLI struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// usageError is a mistake in how a command was called (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the command in args (without the program name) and returns the
+// exit status: 0 on success, 1 on failure, 2 on a usage error. Errors are
+// one sentence on stderr.
+func (cli CLI) Main(ctx context.Context, args []string) int {
+	err := cli.dispatch(ctx, args)
+	var usage usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &usage):
+		fmt.Fprintf(cli.Stderr, "borderflow: %s; run borderflow --help for usage.\n", usage.msg)
+		return exitUsage
+	default:
+		fmt.Fprintf(cli.Stderr, "borderflow: %s\n", sentence(err))
+		return exitError
+	}
+}
+
+func (cli CLI) dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
+		return cli.serve(ctx, args)
+	}
+	switch args[0] {
+	case "serve":
+		return cli.serve(ctx, args[1:])
+	case "migrate":
+		return cli.migrate(ctx, args[1:])
+	case "demo":
+		return cli.demo(ctx, args[1:])
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(cli.Stdout, usageText)
+				return nil
+			}
+			return usagef("user needs a subcommand: user add")
+		}
+		return cli.userAdd(ctx, args[2:])
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(cli.Stdout, usageText)
+		return nil
+	default:
+		return usagef("unknown command %q", args[0])
+	}
+}
+
+// flagSet makes a FlagSet whose --help prints the command's description and
+// flags to stdout, and whose errors become usage errors.
+func (cli CLI) flagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(cli.Stdout, "Usage: borderflow %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(cli.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func (cli CLI) serve(ctx context.Context, args []string) error {
+	fs := cli.flagSet("serve", "[serve] [flags]\n\nServes the status board, pages, API and downloads, and runs the scheduled jobs.\nEach flag overrides its environment variable.")
+	load := configFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load(cli.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg.LogOutput, cfg.Stdout = cli.Stderr, cli.Stdout
+	// Listen before touching the database, so that a port in use changes nothing.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s because the address is in use; set BORDERFLOW_ADDR or --addr to a free one", cfg.Addr)
+		}
+		return fmt.Errorf("cannot listen on %s: %s", cfg.Addr, firstLine(err))
+	}
+	a, err := New(ctx, cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return a.Run(ctx, ln)
+}
+
+// openDatabase opens and migrates the configured database for a command.
+func (cli CLI) openDatabase(ctx context.Context, migrate bool) (Config, *databaseHandle, error) {
+	cfg, err := LoadConfig(cli.Getenv)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	cfg.LogOutput = cli.Stderr
+	log := NewLogger(cfg)
+	db, err := models.Open(ctx, cfg.Database, log)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	h := &databaseHandle{db: db}
+	if migrate {
+		if err := models.Migrate(ctx, db, nil); err != nil {
+			h.close()
+			return Config{}, nil, err
+		}
+	}
+	return cfg, h, nil
+}
+
+func (cli CLI) migrate(ctx context.Context, args []string) error {
+	fs := cli.flagSet("migrate", "migrate [up|status]\n\nup (the default) applies every pending migration under a lock; status shows each\nmigration and whether it is applied. A database newer than this binary is refused.")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	action := "up"
+	if fs.NArg() > 0 {
+		action = fs.Arg(0)
+	}
+	if fs.NArg() > 1 || (action != "up" && action != "status") {
+		return usagef("migrate takes up or status, not %q", strings.Join(fs.Args(), " "))
+	}
+	_, h, err := cli.openDatabase(ctx, action == "up")
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	state, err := models.SchemaState(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	if action == "up" {
+		fmt.Fprintf(cli.Stdout, "The schema is at version %d, the latest.\n", state.Current)
+		return nil
+	}
+	w := tabwriter.NewWriter(cli.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "VERSION\tAPPLIED\tMIGRATION")
+	for _, m := range state.Applied {
+		applied := "no"
+		if m.Applied {
+			applied = "yes"
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\n", m.Version, applied, m.Name)
+	}
+	_ = w.Flush()
+	switch {
+	case state.Current > state.Latest:
+		return fmt.Errorf("the database is at version %d, newer than this binary's %d; run a newer borderflow", state.Current, state.Latest)
+	case !state.UpToDate():
+		fmt.Fprintf(cli.Stdout, "Pending: the database is at version %d of %d; run borderflow migrate.\n", state.Current, state.Latest)
+	default:
+		fmt.Fprintf(cli.Stdout, "Up to date at version %d.\n", state.Current)
+	}
+	return nil
+}
+
+func (cli CLI) demo(ctx context.Context, args []string) error {
+	fs := cli.flagSet("demo [--days N] [--force] [--seed N]", "demo [--days N] [--force] [--seed N]\n\nLoads realistic demo data for both crossings, ending yesterday, into the configured\ndatabase. A database that already holds figures or status changes is refused unless\n--force, which replaces all figures and status changes.")
+	days := fs.Int("days", 180, "how many days of figures, ending yesterday (1 to 3650)")
+	force := fs.Bool("force", false, "replace the figures and status changes already stored")
+	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same data")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *days < 1 || *days > 3650 {
+		return usagef("--days must be between 1 and 3650, not %d", *days)
+	}
+	cfg, h, err := cli.openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	now := time.Now()
+	summary, err := models.LoadDemo(ctx, h.db, models.DemoOptions{
+		Days: *days, End: models.DateOf(now, cfg.TimeZone).AddDays(-1), Now: now, Seed: *seed, Force: *force,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Loaded %d daily figures and %d status changes for %s to %s into the %s.\n",
+		summary.Figures, summary.StatusChanges, summary.From, summary.To, cfg.Database)
+	return nil
+}
+
+// stringList collects a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (cli CLI) userAdd(ctx context.Context, args []string) error {
+	fs := cli.flagSet("user add", "user add --username U --role admin|supervisor|officer [--crossing SLUG]...\n\nCreates a staff account. The password is read from the first line of standard\ninput when it is piped; otherwise one is generated and printed once.")
+	username := fs.String("username", "", "user name: 2 to 40 lower-case letters, digits, dots, dashes or underscores")
+	role := fs.String("role", "", "admin, supervisor or officer")
+	var crossings stringList
+	fs.Var(&crossings, "crossing", "slug of a crossing the account works on (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return usagef("user add needs --username")
+	}
+	r, err := models.ParseRole(*role)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if r != models.RoleAdmin && len(crossings) == 0 {
+		return usagef("an %s needs at least one --crossing to work on", r)
+	}
+	password, generated, err := cli.readPassword()
+	if err != nil {
+		return err
+	}
+	_, h, err := cli.openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	user, err := models.CreateUser(ctx, h.db, models.NewUser{
+		Username: *username, Password: password, Role: r, CrossingSlugs: crossings,
+	}, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Created %s %s.\n", user.Role, user.Username)
+	if generated {
+		fmt.Fprintf(cli.Stdout, "Password (shown only now): %s\n", password)
+	}
+	return nil
+}
+
+// readPassword takes the first line of piped standard input, or generates
+// a password when standard input is a terminal or absent.
+func (cli CLI) readPassword() (password string, generated bool, err error) {
+	if f, ok := cli.Stdin.(*os.File); cli.Stdin == nil || ok && isTerminal(f) {
+		return models.GeneratePassword(), true, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(cli.Stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("cannot read the password from standard input: %w", err)
+	}
+	password = strings.TrimRight(line, "\r\n")
+	if password == "" {
+		return "", false, errors.New("standard input held no password; pipe one in, or run without piped input to have one generated")
+	}
+	return password, false, nil
+}
+
+// isTerminal reports whether f is a character device (a terminal, or
+// /dev/null when there is no input at all), not a pipe or a file.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// databaseHandle closes a command's database connection.
+type databaseHandle struct{ db *gorm.DB }
+
+func (h *databaseHandle) close() { _ = models.Close(h.db) }
+
+// sentence makes an error a sentence: capitalised, ending with a full stop.
+func sentence(err error) string {
+	s := firstLine(err)
+	if s == "" {
+		return "Failed."
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

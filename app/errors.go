@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"borderflow/models"
+)
+
+// apiError is the JSON error shape of the API (a contract).
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// handleError is the one place errors become responses: the JSON error
+// shape under /api/, an HTML page elsewhere. The user gets a short message;
+// the log gets the whole error with the request ID.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, key := http.StatusInternalServerError, "error.internal"
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		status, key = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, context.DeadlineExceeded):
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
+	case errors.As(err, &he):
+		status = he.Code
+		key = map[int]string{
+			http.StatusNotFound:              "error.not_found",
+			http.StatusMethodNotAllowed:      "error.method_not_allowed",
+			http.StatusRequestEntityTooLarge: "error.too_large",
+			http.StatusServiceUnavailable:    "error.unavailable",
+		}[status]
+		if key == "" && status < 500 {
+			key = "error.bad_request"
+		} else if key == "" {
+			key = "error.internal"
+		}
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "request_id", requestID(c), "path", c.Request().URL.Path, "err", err)
+	}
+	l := a.locale(c)
+	message := l.T(key, "RequestID", requestID(c))
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		code := strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
+		_ = c.JSON(status, apiError{Error: apiErrorBody{Code: code, Message: message}})
+		return
+	}
+	if rerr := a.render(c, status, "error", l.T("error.title"), message); rerr != nil {
+		a.log.Error("render error page", "request_id", requestID(c), "err", rerr)
+		_ = c.String(status, message)
+	}
+}

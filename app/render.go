@@ -1,0 +1,106 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Renderer holds every page's template, parsed once at start-up with the
+// layout and partials, so that a broken template stops the start, not a request.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// NewRenderer parses templates/layout.html, templates/partials/*.html and
+// each templates/pages/NAME.html into the page NAME.
+func NewRenderer(files fs.FS, assets *Assets) (*Renderer, error) {
+	funcs := template.FuncMap{"asset": assets.URL}
+	shared := []string{"templates/layout.html"}
+	if partials, _ := fs.Glob(files, "templates/partials/*.html"); len(partials) > 0 {
+		shared = append(shared, "templates/partials/*.html")
+	}
+	pageFiles, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil || len(pageFiles) == 0 {
+		return nil, fmt.Errorf("no page templates found in templates/pages")
+	}
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for _, f := range pageFiles {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append(shared, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", f, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render executes a page into a buffer first, so that a failing template
+// never sends half a page.
+func (r *Renderer) Render(w io.Writer, name string, data any) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("render page %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Page is what every page template receives: the locale as .L, the page's
+// own data as .Data.
+type Page struct {
+	L         *Locale
+	Title     string
+	RequestID string
+	Data      any
+}
+
+// render writes the page with status code, in the request's language.
+func (a *App) render(c echo.Context, code int, name, title string, data any) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(code)
+	return a.renderer.Render(c.Response(), name, Page{
+		L:         a.locale(c),
+		Title:     title,
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Data:      data,
+	})
+}
+
+// locale chooses the request's language from Accept-Language.
+func (a *App) locale(c echo.Context) *Locale {
+	return a.translator.Locale(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+}
+
+// DateTime formats an instant in a zone, with the zone's abbreviation so
+// that nobody has to guess which clock it is.
+func (l *Locale) DateTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2 Jan 2006, 15:04 MST")
+}
+
+// Duration says how long d is in days and hours (minutes under an hour).
+func (l *Locale) Duration(d time.Duration) string {
+	if d < time.Hour {
+		return l.N("duration.minutes", int(d/time.Minute))
+	}
+	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	switch {
+	case days == 0:
+		return l.N("duration.hours", hours)
+	case hours == 0:
+		return l.N("duration.days", days)
+	}
+	return l.N("duration.days", days) + " " + l.N("duration.hours", hours)
+}
