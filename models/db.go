@@ -103,6 +103,8 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 		Logger:                 newGormLogger(log),
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
+		// Open pings below, with a message fit for a person.
+		DisableAutomaticPing: true,
 	}
 	var dialector gorm.Dialector
 	switch target.Dialect {
@@ -140,7 +142,7 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("cannot reach the %s: %s", target, firstLine(err))
+		return nil, fmt.Errorf("cannot reach the %s: %s", target, cause(err))
 	}
 	return db, nil
 }
@@ -173,6 +175,13 @@ func ensureWritableDir(dir string) error {
 	name := probe.Name()
 	_ = probe.Close()
 	return os.Remove(name)
+}
+
+// cause is the most specific part of a driver's error, which puts the
+// underlying reason (connection refused, authentication failed) last.
+func cause(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func firstLine(err error) string {

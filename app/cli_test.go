@@ -1,0 +1,378 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"borderflow/models"
+	"borderflow/models/testdb"
+)
+
+// run runs the command line as a user would, returning the exit status,
+// stdout and stderr.
+func run(t *testing.T, vars map[string]string, stdin io.Reader, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cli := CLI{Getenv: env(vars), Stdin: stdin, Stdout: &stdout, Stderr: &stderr}
+	code := cli.Main(context.Background(), args)
+	return code, stdout.String(), stderr.String()
+}
+
+// oneSentence checks the contract for errors: one line on stderr, naming what is wrong.
+func oneSentence(t *testing.T, stderr string, mentions ...string) {
+	t.Helper()
+	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "borderflow: ") {
+		t.Errorf("stderr should be one line starting with borderflow:, got %q", stderr)
+	}
+	for _, m := range mentions {
+		if !strings.Contains(stderr, m) {
+			t.Errorf("stderr %q does not mention %q", stderr, m)
+		}
+	}
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}} {
+		code, stdout, stderr := run(t, nil, nil, args...)
+		if code != 0 || !strings.Contains(stdout, "Usage: borderflow") && !strings.Contains(stdout, "Usage:\n  borderflow") || stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	_, stdout, _ := run(t, nil, nil, "serve", "--help")
+	for _, v := range []string{"BORDERFLOW_DATABASE_URL", "-addr", "BORDERFLOW_TRUSTED_PROXIES"} {
+		if !strings.Contains(stdout, v) {
+			t.Errorf("serve --help does not mention %s", v)
+		}
+	}
+}
+
+func TestUsageErrorsExitWithTwo(t *testing.T) {
+	cases := map[string][]string{
+		"unknown command":   {"frobnicate"},
+		"unknown flag":      {"demo", "--colour"},
+		"migrate argument":  {"migrate", "sideways"},
+		"user without add":  {"user"},
+		"missing username":  {"user", "add", "--role", "admin"},
+		"bad role":          {"user", "add", "--username", "ali", "--role", "chief"},
+		"officer, no post":  {"user", "add", "--username", "ali", "--role", "officer"},
+		"days out of range": {"demo", "--days", "0"},
+	}
+	for name, args := range cases {
+		code, _, stderr := run(t, nil, nil, args...)
+		if code != 2 {
+			t.Errorf("%s %v: exit %d, want 2 (stderr %q)", name, args, code, stderr)
+		}
+		oneSentence(t, stderr, "--help")
+	}
+}
+
+func TestInvalidConfigurationIsRefusedNamingTheVariable(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ variable, value string }{
+		{"BORDERFLOW_DATABASE_URL", "mysql://root@localhost/db"},
+		{"BORDERFLOW_DATABASE_URL", "postgres://host-only"},
+		{"BORDERFLOW_TIMEZONE", "Mars/Olympus_Mons"},
+		{"BORDERFLOW_ADDR", "eighty"},
+		{"BORDERFLOW_JOBS", "sometimes"},
+		{"BORDERFLOW_DEMO", "maybe"},
+		{"BORDERFLOW_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"BORDERFLOW_LOG_FORMAT", "xml"},
+		{"BORDERFLOW_BASE_URL", "borderflow.example.org"},
+	}
+	for _, c := range cases {
+		vars := map[string]string{"BORDERFLOW_DATA_DIR": filepath.Join(dir, "data"), c.variable: c.value}
+		code, _, stderr := run(t, vars, nil, "serve")
+		if code != 1 {
+			t.Errorf("%s=%s: exit %d, want 1", c.variable, c.value, code)
+		}
+		oneSentence(t, stderr, c.variable)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+		t.Errorf("a refused configuration created the data directory")
+	}
+	// A flag overrides its variable, and is checked the same way.
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATA_DIR": dir}, nil, "serve", "--timezone", "Nowhere/Town")
+	if code != 1 {
+		t.Errorf("bad --timezone: exit %d", code)
+	}
+	oneSentence(t, stderr, "BORDERFLOW_TIMEZONE")
+	if _, err := LoadConfig(env(map[string]string{"BORDERFLOW_DATABASE_URL": "postgres://u@db/borderflow", "BORDERFLOW_DEMO": "on"})); err == nil {
+		t.Error("BORDERFLOW_DEMO=on with PostgreSQL was accepted; PostgreSQL never gets demo data at start")
+	}
+}
+
+func TestUnreachablePostgreSQLIsOneSentenceWithoutThePassword(t *testing.T) {
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATABASE_URL": "postgres://bf:s3cret-pw@127.0.0.1:1/borderflow"}, nil, "migrate")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	oneSentence(t, stderr, "annot reach the PostgreSQL at 127.0.0.1:1", "connection refused")
+	if strings.Contains(stderr, "s3cret-pw") {
+		t.Errorf("the error leaks the password: %q", stderr)
+	}
+}
+
+func TestUnwritableDataDirectoryIsRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATA_DIR": filepath.Join(file, "data")}, nil, "migrate")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	oneSentence(t, stderr, "data directory", "BORDERFLOW_DATA_DIR")
+}
+
+func TestPortInUseIsRefusedBeforeTouchingData(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATA_DIR": dataDir, "BORDERFLOW_ADDR": ln.Addr().String()}, nil)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	oneSentence(t, stderr, "in use", "BORDERFLOW_ADDR")
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Error("serve created the data directory although it could not listen")
+	}
+}
+
+func TestMigrateStatusAndNewerSchemaRefused(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+		code, stdout, _ := run(t, vars, nil, "migrate", "status")
+		if code != 0 || !strings.Contains(stdout, "Pending") {
+			t.Errorf("status of an empty database: exit %d, %q", code, stdout)
+		}
+		if code, stdout, stderr := run(t, vars, nil, "migrate"); code != 0 || !strings.Contains(stdout, "latest") {
+			t.Fatalf("migrate: exit %d, %q %q", code, stdout, stderr)
+		}
+		code, stdout, _ = run(t, vars, nil, "migrate", "status")
+		if code != 0 || !strings.Contains(stdout, "Up to date") || strings.Contains(stdout, " no ") {
+			t.Errorf("status after migrate: exit %d, %q", code, stdout)
+		}
+
+		// A newer borderflow migrated this database: refuse, and change nothing.
+		target, _ := models.ResolveDatabase(url, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		if err := db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)").Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"migrate"}, {"demo"}, {"serve", "--addr", "127.0.0.1:0"}} {
+			code, _, stderr := run(t, vars, nil, args...)
+			if code != 1 {
+				t.Errorf("%v on a newer schema: exit %d, want 1", args, code)
+			}
+			oneSentence(t, stderr, "newer")
+		}
+		var figures int64
+		db.Model(&models.DailyFigure{}).Count(&figures)
+		if figures != 0 {
+			t.Errorf("demo wrote %d figures into a database with a newer schema", figures)
+		}
+	})
+}
+
+func TestUserAdd(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+		code, stdout, stderr := run(t, vars, strings.NewReader("correct horse battery staple\n"),
+			"user", "add", "--username", "gul.khan", "--role", "officer", "--crossing", "torkham", "--crossing", "chaman")
+		if code != 0 || !strings.Contains(stdout, "Created officer gul.khan") || strings.Contains(stdout, "Password") {
+			t.Fatalf("user add: exit %d, %q %q", code, stdout, stderr)
+		}
+		target, _ := models.ResolveDatabase(url, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		var user models.User
+		if err := db.Preload("Crossings").Where("username = ?", "gul.khan").Take(&user).Error; err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := models.CheckPassword(user.PasswordHash, "correct horse battery staple"); !ok {
+			t.Error("the piped password does not unlock the account")
+		}
+		if len(user.Crossings) != 2 {
+			t.Errorf("assigned crossings = %d, want 2", len(user.Crossings))
+		}
+		var audits int64
+		db.Model(&models.AuditEntry{}).Where("entity = ? AND action = ?", "user", "create").Count(&audits)
+		if audits != 1 {
+			t.Errorf("audit records of the creation = %d, want 1", audits)
+		}
+
+		// Without piped input a password is generated and shown once.
+		code, stdout, _ = run(t, vars, nil, "user", "add", "--username", "admin1", "--role", "admin")
+		if code != 0 || !strings.Contains(stdout, "Password (shown only now): ") {
+			t.Errorf("generated password: exit %d, %q", code, stdout)
+		}
+
+		failures := []struct {
+			name, stdin string
+			args        []string
+			mention     string
+		}{
+			{"short password", "short\n", []string{"--username", "s1", "--role", "admin"}, "at least 12"},
+			{"duplicate", "another long password\n", []string{"--username", "gul.khan", "--role", "admin"}, "already exists"},
+			{"unknown crossing", "another long password\n", []string{"--username", "x1", "--role", "officer", "--crossing", "wagah"}, "wagah"},
+			{"bad user name", "another long password\n", []string{"--username", "Gul Khan", "--role", "admin"}, `name "Gul Khan"`},
+			{"empty stdin", "", []string{"--username", "e1", "--role", "admin"}, "no password"},
+		}
+		for _, f := range failures {
+			code, _, stderr := run(t, vars, strings.NewReader(f.stdin), append([]string{"user", "add"}, f.args...)...)
+			if code != 1 {
+				t.Errorf("%s: exit %d, want 1", f.name, code)
+			}
+			oneSentence(t, stderr, f.mention)
+		}
+		var users int64
+		db.Model(&models.User{}).Count(&users)
+		if users != 2 {
+			t.Errorf("users = %d after the refused attempts, want 2", users)
+		}
+	})
+}
+
+func TestDemoRefusesToOverwriteWithoutForce(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+		code, stdout, stderr := run(t, vars, nil, "demo", "--days", "30")
+		if code != 0 || !strings.Contains(stdout, "Loaded") {
+			t.Fatalf("demo: exit %d, %q %q", code, stdout, stderr)
+		}
+		code, _, stderr = run(t, vars, nil, "demo", "--days", "30")
+		if code != 1 {
+			t.Errorf("second demo without --force: exit %d, want 1", code)
+		}
+		oneSentence(t, stderr, "--force")
+		if code, _, stderr := run(t, vars, nil, "demo", "--days", "30", "--force"); code != 0 {
+			t.Errorf("demo --force: exit %d, %q", code, stderr)
+		}
+	})
+}
+
+// TestServeFirstStartShowsDemoBoardAndStopsOnSignal runs serve as a user
+// does on a fresh embedded database: demo data and an administrator appear,
+// the board answers, and cancelling (SIGINT/SIGTERM) stops it cleanly.
+func TestServeFirstStartShowsDemoBoardAndStopsOnSignal(t *testing.T) {
+	addr := freeAddr(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	var stdout, stderr syncBuffer
+	cli := CLI{Getenv: env(map[string]string{"BORDERFLOW_DATA_DIR": dataDir, "BORDERFLOW_ADDR": addr}), Stdout: &stdout, Stderr: &stderr}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- cli.Main(ctx, nil) }()
+
+	body := waitForPage(t, "http://"+addr+"/", done)
+	for _, want := range []string{"Torkham", "Chaman", "loaded trucks", "Last updated"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the board lacks %q", want)
+		}
+	}
+	if !strings.Contains(stdout.String(), "Sign in as "+DemoAdmin+" with the password ") {
+		t.Errorf("the demo administrator's password was not printed: %q", stdout.String())
+	}
+	if strings.Contains(stderr.String(), "password") {
+		t.Errorf("the log mentions the password: %q", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "borderflow.db")); err != nil {
+		t.Errorf("embedded database file: %v", err)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after the signal: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of the signal")
+	}
+	// A second start finds the data and creates no second administrator.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	stdout.Reset()
+	go func() { done <- cli.Main(ctx2, nil) }()
+	waitForPage(t, "http://"+addr+"/readyz", done)
+	cancel2()
+	<-done
+	if strings.Contains(stdout.String(), "Sign in as") {
+		t.Error("a second start printed a new demo password")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitForPage polls url until it answers 200, failing if serve exits first.
+func waitForPage(t *testing.T, url string, exited <-chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case code := <-exited:
+			t.Fatalf("serve exited with %d before answering", code)
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return string(b)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer within 30 s", url)
+	return ""
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
