@@ -82,7 +82,7 @@ func ResolveDatabase(databaseURL, dataDir string) (DatabaseTarget, error) {
 		}
 		return DatabaseTarget{Dialect: DialectPostgres, DSN: databaseURL}, nil
 	default:
-		return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL must start with postgres:// or sqlite:")
+		return DatabaseTarget{}, errors.New("BORDERFLOW_DATABASE_URL must be a postgres:// URL or sqlite:PATH")
 	}
 }
 

@@ -1,0 +1,66 @@
+# borderflow: the everyday commands. `make` alone lists them.
+
+# bash with pipefail, so that `go test | tee` fails when go test fails.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO           ?= go
+BIN          := bin/borderflow
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS      := -s -w -X main.version=$(VERSION)
+TEST_TIMEOUT ?= 20m
+TEST_LOG     := bin/test.log
+# Pinned so that every machine lints alike; fetched through the module proxy.
+STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: help test vet run build lint clean
+
+help: ## list the targets
+	@echo "Usage: make TARGET"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-8s %s\n", $$1, $$2 }'
+
+vet: ## go vet ./...
+	$(GO) vet ./...
+
+# Every test, on SQLite and on a throwaway PostgreSQL that the test harness
+# starts (under CI=true a missing PostgreSQL fails instead of skipping).
+# The full -v output also goes to $(TEST_LOG). The summary at the end repeats
+# each failed and each skipped test with what it logged (a skipped test is not
+# a passed one), and closes on "tests: N passed, N failed, N skipped".
+test: vet ## go vet, then every test with -race (SQLite and PostgreSQL)
+	@mkdir -p $(dir $(TEST_LOG))
+	@echo "==> $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./..."
+	@status=0; \
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./... 2>&1 | tee $(TEST_LOG) || status=$$?; \
+	count() { grep -cE "^ *--- $$1: " $(TEST_LOG) || true; }; \
+	passed=$$(count PASS); failed=$$(count FAIL); skipped=$$(count SKIP); \
+	echo; echo "==> Summary (full log: $(TEST_LOG))"; \
+	if [ "$$skipped" -gt 0 ]; then echo "Skipped:"; awk -v want=SKIP '$(RESULTS_AWK)' $(TEST_LOG); fi; \
+	if [ "$$failed" -gt 0 ]; then echo "Failed:"; awk -v want=FAIL '$(RESULTS_AWK)' $(TEST_LOG); fi; \
+	grep -E '^(FAIL\s|panic:)' $(TEST_LOG) || true; \
+	if [ "$$status" -eq 0 ]; then echo "Result: PASS"; else echo "Result: FAIL (go test exit status $$status)"; fi; \
+	echo "tests: $$passed passed, $$failed failed, $$skipped skipped"; \
+	exit $$status
+
+# Reads go test -v output: remembers what each test logged (the lines under
+# its "=== RUN/CONT/NAME" header) and prints it under each "--- FAIL:" or
+# "--- SKIP:" line, as chosen by awk -v want=FAIL or want=SKIP.
+RESULTS_AWK := /^=== [A-Z]+ / { cur = $$3; next } \
+	/^ *--- [A-Z]+: / { if ($$2 == want ":") { sub(/^ +/, ""); print "  " $$0; printf "%s", logged[$$3] } next } \
+	/^    / && cur != "" { logged[cur] = logged[cur] "      " substr($$0, 5) "\n" }
+
+run: ## serve http://localhost:8080 on the embedded database, with demo data
+	$(GO) run ./cmd/borderflow
+
+build: ## build bin/borderflow, static and stripped, stamped with VERSION
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/borderflow
+
+lint: vet ## gofmt, go vet and staticcheck
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(STATICCHECK) ./...
+
+clean: ## remove bin/ (the binary and the test log); data/ is left alone
+	rm -rf bin
