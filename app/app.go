@@ -32,6 +32,7 @@ type App struct {
 	assets     *Assets
 	renderer   *Renderer
 	scheduler  *jobs.Scheduler
+	pages      *pageCache
 	echo       *echo.Echo
 	now        func() time.Time
 }
@@ -41,7 +42,7 @@ type App struct {
 // builds the router.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	log := NewLogger(cfg)
-	a := &App{cfg: cfg, log: log, now: time.Now}
+	a := &App{cfg: cfg, log: log, now: time.Now, pages: newPageCache()}
 	var err error
 	if a.translator, err = NewTranslator(); err != nil {
 		return nil, err

@@ -25,7 +25,8 @@ type Config struct {
 	Jobs           bool
 	Demo           bool // load demo data into an empty embedded database at start
 	TrustedProxies []*net.IPNet
-	LogFormat      string // "text" or "json"
+	LogFormat      string        // "text" or "json"
+	StaleAfter     time.Duration // a crossing with no update for longer is flagged as stale
 
 	Database models.DatabaseTarget // resolved from DatabaseURL and DataDir
 
@@ -50,6 +51,7 @@ var settings = []setting{
 	{"BORDERFLOW_DEMO", "demo", "", "load demo data into an empty embedded database at first start: on or off (default on for the embedded database, never for PostgreSQL)"},
 	{"BORDERFLOW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"BORDERFLOW_LOG_FORMAT", "log-format", "text", "log format: text or json"},
+	{"BORDERFLOW_STALE_AFTER", "stale-after", "36h", "flag a crossing as stale when neither its status nor its figures have been updated for this long (e.g. 36h)"},
 }
 
 // LoadConfig reads the configuration from the environment. Every invalid
@@ -135,6 +137,9 @@ func parseConfig(v map[string]string) (Config, error) {
 	}
 	if cfg.TrustedProxies, err = parseCIDRs(v["BORDERFLOW_TRUSTED_PROXIES"]); err != nil {
 		return Config{}, err
+	}
+	if cfg.StaleAfter, err = time.ParseDuration(v["BORDERFLOW_STALE_AFTER"]); err != nil || cfg.StaleAfter < time.Hour {
+		return Config{}, fmt.Errorf("BORDERFLOW_STALE_AFTER %q must be a duration of at least an hour, such as 36h", v["BORDERFLOW_STALE_AFTER"])
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return Config{}, fmt.Errorf("BORDERFLOW_LOG_FORMAT %q must be text or json", cfg.LogFormat)

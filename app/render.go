@@ -104,3 +104,12 @@ func (l *Locale) Duration(d time.Duration) string {
 	}
 	return l.N("duration.days", days) + " " + l.N("duration.hours", hours)
 }
+
+// TruckCount writes a count of loaded trucks with its unit, or says the day
+// was not reported: a missing report is never shown as zero.
+func (l *Locale) TruckCount(reported bool, n int) string {
+	if !reported {
+		return l.T("board.not_reported")
+	}
+	return l.N("unit.loaded_trucks", n)
+}

@@ -7,15 +7,34 @@ import (
 	"gorm.io/gorm"
 )
 
+// RecentDays is how many days of loaded trucks the board shows per crossing.
+const RecentDays = 14
+
 // BoardEntry is what the status board shows of one crossing.
 type BoardEntry struct {
-	Crossing    Crossing
-	Status      *StatusChange // the change in effect now; nil if none was ever recorded
-	Latest      *DayTotals    // the most recent reported day; nil if none
-	LastUpdated time.Time     // the latest status record or figure entry; zero if none
+	Crossing Crossing
+	Status   *StatusChange // the change in effect now; nil if none was ever recorded
+	Today    Date          // the crossing's local day at the time the board was read
+	// Recent holds the last RecentDays days, oldest first, today last; a day
+	// without figures has Reported false.
+	Recent      []DayTotals
+	Latest      *DayTotals // the most recent reported day among Recent; nil if none
+	LastUpdated time.Time  // the latest status record or figure entry; zero if none
+	// LastSource says where the latest record came from: form, api, import, demo or seed.
+	LastSource string
 }
 
-// Board reads each active crossing's current status and latest day's
+// Day returns the totals of day d if it is among the recent days.
+func (e BoardEntry) Day(d Date) (DayTotals, bool) {
+	for _, t := range e.Recent {
+		if t.Day == d {
+			return t, t.Reported
+		}
+	}
+	return DayTotals{}, false
+}
+
+// Board reads each active crossing's current status and its recent days'
 // loaded trucks, as of the instant now.
 func Board(ctx context.Context, db *gorm.DB, now time.Time) ([]BoardEntry, error) {
 	crossings, err := ActiveCrossings(ctx, db)
@@ -30,21 +49,29 @@ func Board(ctx context.Context, db *gorm.DB, now time.Time) ([]BoardEntry, error
 	if err != nil {
 		return nil, err
 	}
-	totals, err := LatestDayTotals(ctx, db, ids)
+	// Crossings may sit in different zones: read a window wide enough for all.
+	today := DateOf(now, time.UTC).AddDays(1)
+	totals, err := DailyLoadedTotals(ctx, db, ids, DateRange{From: today.AddDays(-RecentDays - 1), To: today})
 	if err != nil {
 		return nil, err
 	}
 	entries := make([]BoardEntry, len(crossings))
 	for i, c := range crossings {
-		e := BoardEntry{Crossing: c}
+		e := BoardEntry{Crossing: c, Today: DateOf(now, c.Location())}
 		if s, ok := statuses[c.ID]; ok {
 			e.Status = &s
-			e.LastUpdated = s.RecordedAt
+			e.LastUpdated, e.LastSource = s.RecordedAt, s.Source
 		}
-		if t, ok := totals[c.ID]; ok {
-			e.Latest = &t
-			if t.LastUpdated.After(e.LastUpdated) {
-				e.LastUpdated = t.LastUpdated
+		for d := e.Today.AddDays(1 - RecentDays); !d.After(e.Today); d = d.AddDays(1) {
+			t, ok := totals[c.ID][d]
+			t.CrossingID, t.Day, t.Reported = c.ID, d, ok
+			e.Recent = append(e.Recent, t)
+			if ok {
+				latest := t
+				e.Latest = &latest
+				if t.LastUpdated.After(e.LastUpdated) {
+					e.LastUpdated, e.LastSource = t.LastUpdated, t.Source
+				}
 			}
 		}
 		entries[i] = e

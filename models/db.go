@@ -122,6 +122,9 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the %s: %w", target, err)
 	}
+	if err := registerUTCTimes(db); err != nil {
+		return nil, err
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err

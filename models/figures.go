@@ -43,16 +43,19 @@ type DayTotals struct {
 	Day           Date
 	ToAfghanistan int
 	ToPakistan    int
-	LastUpdated   time.Time
+	Reported      bool      // figures exist for the day
+	LastUpdated   time.Time // the latest entry or change of the day's figures
+	Source        string    // where that latest entry came from
 }
 
 // Total is the loaded trucks in both directions.
 func (t DayTotals) Total() int { return t.ToAfghanistan + t.ToPakistan }
 
-// LatestDayTotals returns, for each crossing that has figures, the loaded
-// trucks of its most recent reported day.
-func LatestDayTotals(ctx context.Context, db *gorm.DB, crossingIDs []int64) (map[int64]DayTotals, error) {
-	totals := make(map[int64]DayTotals, len(crossingIDs))
+// DailyLoadedTotals returns, for each crossing, the loaded trucks by
+// direction on each day of r that has figures, and the latest time any of
+// those figures was entered or changed.
+func DailyLoadedTotals(ctx context.Context, db *gorm.DB, crossingIDs []int64, r DateRange) (map[int64]map[Date]DayTotals, error) {
+	totals := make(map[int64]map[Date]DayTotals, len(crossingIDs))
 	if len(crossingIDs) == 0 {
 		return totals, nil
 	}
@@ -62,31 +65,36 @@ func LatestDayTotals(ctx context.Context, db *gorm.DB, crossingIDs []int64) (map
 		Direction   Direction
 		Trucks      int
 		LastUpdated string
+		Source      string
 	}
 	var rows []row
 	err := db.WithContext(ctx).Raw(`
-		SELECT f.crossing_id, f.day, f.direction, SUM(f.trucks) AS trucks, MAX(f.updated_at) AS last_updated
+		SELECT f.crossing_id, f.day, f.direction, SUM(f.trucks) AS trucks, MAX(f.updated_at) AS last_updated, MAX(f.source) AS source
 		FROM daily_figures f
 		JOIN cargo_categories c ON c.id = f.category_id AND c.loaded
-		WHERE f.crossing_id IN ?
-		  AND f.day = (SELECT MAX(f2.day) FROM daily_figures f2 WHERE f2.crossing_id = f.crossing_id)
-		GROUP BY f.crossing_id, f.day, f.direction`, crossingIDs).Scan(&rows).Error
+		WHERE f.crossing_id IN ? AND f.day BETWEEN ? AND ?
+		GROUP BY f.crossing_id, f.day, f.direction`, crossingIDs, r.From, r.To).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("read latest daily totals: %w", err)
+		return nil, fmt.Errorf("read daily totals %s to %s: %w", r.From, r.To, err)
 	}
-	for _, r := range rows {
-		t := totals[r.CrossingID]
-		t.CrossingID, t.Day = r.CrossingID, r.Day
-		switch r.Direction {
+	for _, rw := range rows {
+		days := totals[rw.CrossingID]
+		if days == nil {
+			days = map[Date]DayTotals{}
+			totals[rw.CrossingID] = days
+		}
+		t := days[rw.Day]
+		t.CrossingID, t.Day = rw.CrossingID, rw.Day
+		switch rw.Direction {
 		case ToAfghanistan:
-			t.ToAfghanistan = r.Trucks
+			t.ToAfghanistan = rw.Trucks
 		case ToPakistan:
-			t.ToPakistan = r.Trucks
+			t.ToPakistan = rw.Trucks
 		}
-		if updated, err := parseTimestamp(r.LastUpdated); err == nil && updated.After(t.LastUpdated) {
-			t.LastUpdated = updated
+		if updated, err := parseTimestamp(rw.LastUpdated); err == nil && updated.After(t.LastUpdated) {
+			t.LastUpdated, t.Source = updated, rw.Source
 		}
-		totals[r.CrossingID] = t
+		days[rw.Day] = t
 	}
 	return totals, nil
 }

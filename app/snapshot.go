@@ -1,0 +1,165 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// pageTTL bounds how long a rendered public page is reused: the pages say
+// "closed for 3 days 4 hours", so even without a write they age.
+const pageTTL = 30 * time.Second
+
+// pageContent is what a public page's builder returns for rendering.
+type pageContent struct {
+	Status       int
+	Title        string
+	Data         any
+	LastModified time.Time // the newest data on the page
+}
+
+// renderedPage is a public page rendered once and served many times, with
+// its gzip form made once too.
+type renderedPage struct {
+	status       int
+	body         []byte
+	gzipped      []byte
+	etag         string
+	lastModified time.Time
+	expires      time.Time
+}
+
+// pageCache holds the rendered public pages. A write to the data calls
+// invalidate; otherwise a page lives for pageTTL.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[string]*renderedPage
+}
+
+func newPageCache() *pageCache { return &pageCache{pages: map[string]*renderedPage{}} }
+
+func (pc *pageCache) get(key string, now time.Time) *renderedPage {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if p, ok := pc.pages[key]; ok && now.Before(p.expires) {
+		return p
+	}
+	return nil
+}
+
+func (pc *pageCache) put(key string, p *renderedPage) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.pages[key] = p
+}
+
+// invalidate drops every rendered page, so the next request sees new data.
+func (pc *pageCache) invalidate() {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	clear(pc.pages)
+}
+
+// precompressedRoutes are served from the page cache, gzipped in advance,
+// so the gzip middleware leaves them alone.
+var precompressedRoutes = map[string]bool{"/": true, "/crossings/:slug": true}
+
+// servePage answers a public page from the cache, rendering it with build
+// when absent or expired. key names the page's variant (path and options);
+// the language is added here.
+func (a *App) servePage(c echo.Context, name, key string, build func(l *Locale) (pageContent, error)) error {
+	l := a.locale(c)
+	key = l.Lang() + " " + key
+	now := a.now()
+	page := a.pages.get(key, now)
+	if page == nil {
+		content, err := build(l)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		err = a.renderer.Render(&buf, name, Page{L: l, Title: content.Title, Data: content.Data})
+		if err != nil {
+			return err
+		}
+		page = newRenderedPage(content, buf.Bytes(), now)
+		a.pages.put(key, page)
+	}
+	return writePage(c, page)
+}
+
+func newRenderedPage(content pageContent, body []byte, now time.Time) *renderedPage {
+	sum := sha256.Sum256(body)
+	var gz bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	_, _ = w.Write(body)
+	_ = w.Close()
+	return &renderedPage{
+		status:       content.Status,
+		body:         body,
+		gzipped:      gz.Bytes(),
+		etag:         `"` + hex.EncodeToString(sum[:12]) + `"`,
+		lastModified: content.LastModified.UTC().Truncate(time.Second),
+		expires:      now.Add(pageTTL),
+	}
+}
+
+// writePage sends a rendered page, or 304 when the client's copy is current.
+func writePage(c echo.Context, p *renderedPage) error {
+	h := c.Response().Header()
+	h.Set("ETag", p.etag)
+	h.Set("Cache-Control", "public, no-cache")
+	h.Set("Vary", "Accept-Encoding, Accept-Language")
+	if !p.lastModified.IsZero() {
+		h.Set("Last-Modified", p.lastModified.Format(http.TimeFormat))
+	}
+	if notModified(c.Request(), p) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body := p.body
+	if acceptsGzip(c.Request()) {
+		h.Set("Content-Encoding", "gzip")
+		body = p.gzipped
+	}
+	return c.Blob(p.status, echo.MIMETextHTMLCharsetUTF8, body)
+}
+
+// notModified applies RFC 9110: If-None-Match wins over If-Modified-Since.
+// Any If-None-Match that is not one of our ETags is simply a miss.
+func notModified(r *http.Request, p *renderedPage) bool {
+	if p.status != http.StatusOK {
+		return false
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == p.etag || tag == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !p.lastModified.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !p.lastModified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
