@@ -120,7 +120,7 @@ func TestBoardShowsStatusSinceReasonAndRecentCounts(t *testing.T) {
 		if got := strings.TrimSpace(chaman.Find(".stale").Text()); got != "No update for 3 days: this may be out of date." {
 			t.Errorf("chaman, silent for 3 days, stale warning = %q", got)
 		}
-		if got := chaman.Find("table.counts tbody td").First().Text(); got != "not reported yet" {
+		if got := chaman.Find("table.counts tbody td").First().Text(); got != "no report yet" {
 			t.Errorf("chaman without figures shows %q, want not reported (never zero)", got)
 		}
 		if lang, _ := doc.Find("html").Attr("lang"); lang != "en" {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -29,9 +30,18 @@ func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	var re *requestError
+	if errors.As(err, &re) {
+		a.writeRequestError(c, re)
+		return
+	}
 	status, key := http.StatusInternalServerError, "error.internal"
+	var args []any
 	var he *echo.HTTPError
+	var ue *userError
 	switch {
+	case errors.As(err, &ue):
+		status, key, args = ue.status, ue.key, ue.args
 	case errors.Is(err, models.ErrNotFound):
 		status, key = http.StatusNotFound, "error.not_found"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -54,18 +64,32 @@ func (a *App) handleError(err error, c echo.Context) {
 		a.log.Error("request failed", "request_id", requestID(c), "path", c.Request().URL.Path, "err", err)
 	}
 	l := a.locale(c)
-	message := l.T(key, "RequestID", requestID(c))
+	message := l.T(key, append(args, "RequestID", requestID(c))...)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		code := strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
-		_ = c.JSON(status, apiError{Error: apiErrorBody{Code: code, Message: message}})
+		_ = c.JSON(status, apiError{Error: apiErrorBody{Code: errorCode(status), Message: message}})
 		return
 	}
 	if rerr := a.render(c, status, "error", l.T("error.title"), message); rerr != nil {
 		a.log.Error("render error page", "request_id", requestID(c), "err", rerr)
 		_ = c.String(status, message)
 	}
+}
+
+// userError is a mistake in a page request, told to the reader in their
+// language: key is the message, args its name, value pairs.
+type userError struct {
+	status int
+	key    string
+	args   []any
+}
+
+func (e *userError) Error() string { return fmt.Sprintf("%s %v", e.key, e.args) }
+
+// invalidInput answers 400 with the message key.
+func invalidInput(key string, args ...any) error {
+	return &userError{status: http.StatusBadRequest, key: key, args: args}
 }

@@ -22,7 +22,7 @@ type Renderer struct {
 // NewRenderer parses templates/layout.html, templates/partials/*.html and
 // each templates/pages/NAME.html into the page NAME.
 func NewRenderer(files fs.FS, assets *Assets) (*Renderer, error) {
-	funcs := template.FuncMap{"asset": assets.URL}
+	funcs := template.FuncMap{"asset": assets.URL, "withL": withLocale, "inc": func(n int) int { return n + 1 }, "count": newCount}
 	shared := []string{"templates/layout.html"}
 	if partials, _ := fs.Glob(files, "templates/partials/*.html"); len(partials) > 0 {
 		shared = append(shared, "templates/partials/*.html")
@@ -105,11 +105,20 @@ func (l *Locale) Duration(d time.Duration) string {
 	return l.N("duration.days", days) + " " + l.N("duration.hours", hours)
 }
 
-// TruckCount writes a count of loaded trucks with its unit, or says the day
-// was not reported: a missing report is never shown as zero.
-func (l *Locale) TruckCount(reported bool, n int) string {
-	if !reported {
-		return l.T("board.not_reported")
-	}
-	return l.N("unit.loaded_trucks", n)
+// count is a number of trucks that may not have been reported: a missing
+// report is never shown as zero.
+type count struct {
+	Reported bool
+	N        int
 }
+
+func newCount(reported bool, n int) count { return count{Reported: reported, N: n} }
+
+// localized pairs a value with the locale, for partials that need both
+// (a template call passes a single value).
+type localized struct {
+	L *Locale
+	D any
+}
+
+func withLocale(l *Locale, d any) localized { return localized{L: l, D: d} }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -15,7 +17,21 @@ func (a *App) routes() *echo.Echo {
 
 	// Public pages.
 	e.GET("/", a.showBoard)
+	e.GET("/crossings/:slug", a.showCrossing)
 	e.GET("/static/:hash/*", a.assets.serve)
+
+	// Read API, its OpenAPI document and the Atom feeds (api.go, feed.go):
+	// public, readable from any origin, rate-limited per client.
+	limit := a.rateLimit(newClientLimiter(func() time.Time { return a.now() }))
+	api := e.Group("/api", apiCORS(), limit)
+	api.Match(readMethods, "/openapi.yaml", a.serveOpenAPI)
+	v1 := api.Group("/v1")
+	v1.Match(readMethods, "/crossings", a.apiListCrossings)
+	v1.Match(readMethods, "/crossings/:slug", a.apiShowCrossing)
+	v1.Match(readMethods, "/crossings/:slug/figures", a.apiCrossingFigures)
+	v1.Match(readMethods, "/crossings/:slug/status-history", a.apiStatusHistory)
+	e.Match(readMethods, "/feed.atom", a.showFeed, limit)
+	e.Match(readMethods, "/crossings/:slug/feed.atom", a.showCrossingFeed, limit)
 
 	// Probes for load balancers and orchestrators.
 	e.GET("/healthz", a.healthz)
