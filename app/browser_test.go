@@ -146,4 +146,3 @@ func TestTraderReadsBoardOnPhoneAndDesktop(t *testing.T) {
 	}
 	saveScreenshot(t, ctx, dir, "crossing-chaman-1280.png")
 }
-
