@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -93,7 +92,7 @@ func FuzzFiguresEndpoint(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1])
 	}
-	a := newFuzzApp(f)
+	a := newTestApp(f, "sqlite:"+filepath.Join(f.TempDir(), "borderflow.db"))
 	now := time.Now()
 	if _, err := models.LoadDemo(context.Background(), a.DB(), models.DemoOptions{Days: 60,
 		End: models.DateOf(now, pkt), Now: now, Seed: 1}); err != nil {
@@ -120,25 +119,4 @@ func FuzzFiguresEndpoint(f *testing.F) {
 			}
 		}
 	})
-}
-
-// newFuzzApp is newTestApp for a fuzz target, which has no *testing.T to
-// build with: one SQLite App for all the target's inputs.
-func newFuzzApp(f *testing.F) *App {
-	f.Helper()
-	cfg, err := LoadConfig(env(map[string]string{
-		"BORDERFLOW_DATABASE_URL": "sqlite:" + filepath.Join(f.TempDir(), "borderflow.db"),
-		"BORDERFLOW_DEMO":         "off",
-		"BORDERFLOW_JOBS":         "off",
-	}))
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg.LogOutput, cfg.Stdout = io.Discard, io.Discard
-	a, err := New(context.Background(), cfg)
-	if err != nil {
-		f.Fatalf("app.New: %v", err)
-	}
-	f.Cleanup(func() { _ = a.Close() })
-	return a
 }

@@ -532,19 +532,6 @@ func TestAPIIsReadableFromAnyOrigin(t *testing.T) {
 	})
 }
 
-// getFrom is get from the client at the address remote (host:port).
-func getFrom(t *testing.T, a *App, remote, path string, header ...string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.RemoteAddr = remote
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	a.Handler().ServeHTTP(rec, req)
-	return rec
-}
-
 // TestRateLimitIsPerClient holds the clock still, so that no token comes
 // back during the test: a burst of 40 passes, the 41st waits. The rate limit
 // never reads the data, so SQLite alone serves.
@@ -662,8 +649,9 @@ func TestOpenAPIDocumentMatchesTheHandlers(t *testing.T) {
 		if _, err := models.LoadDemo(context.Background(), a.DB(), models.DemoOptions{Days: 45, End: models.DateOf(now, pkt), Now: now, Seed: 7}); err != nil {
 			t.Fatal(err)
 		}
+		param := regexp.MustCompile(`:(\w+)`)
 		for _, r := range a.echo.Routes() {
-			documented := regexp.MustCompile(`:(\w+)`).ReplaceAllString(r.Path, "{$1}")
+			documented := param.ReplaceAllString(r.Path, "{$1}")
 			if r.Method == http.MethodGet && strings.HasPrefix(r.Path, "/api/") && paths[documented] == nil {
 				t.Errorf("GET %s is served but not in openapi.yaml", documented)
 			}

@@ -21,7 +21,7 @@ func env(vars map[string]string) func(string) string {
 }
 
 // newTestApp builds the real App on databaseURL, without demo data or jobs.
-func newTestApp(t *testing.T, databaseURL string) *App {
+func newTestApp(t testing.TB, databaseURL string) *App {
 	t.Helper()
 	cfg, err := LoadConfig(env(map[string]string{
 		"BORDERFLOW_DATABASE_URL": databaseURL,
@@ -43,7 +43,14 @@ func newTestApp(t *testing.T, databaseURL string) *App {
 // get performs a request on the App's router and returns the response.
 func get(t *testing.T, a *App, path string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
+	return getFrom(t, a, "192.0.2.1:1234", path, header...)
+}
+
+// getFrom is get from the client address remote.
+func getFrom(t *testing.T, a *App, remote, path string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.RemoteAddr = remote
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -42,10 +42,10 @@ type clientBucket struct {
 	lastSeen time.Time
 }
 
-// errRateLimited says how long a refused client must wait.
-type errRateLimited struct{ wait time.Duration }
+// rateLimitedError says how long a refused client must wait.
+type rateLimitedError struct{ wait time.Duration }
 
-func (e errRateLimited) Error() string { return "rate limit exceeded; retry in " + e.wait.String() }
+func (e rateLimitedError) Error() string { return "rate limit exceeded; retry in " + e.wait.String() }
 
 func newClientLimiter(now func() time.Time) *clientLimiter {
 	return &clientLimiter{limit: clientRate, burst: clientBurst, idle: clientIdle, now: now,
@@ -76,7 +76,7 @@ func (l *clientLimiter) Allow(client string) (bool, error) {
 		return true, nil
 	}
 	missing := 1 - b.tokens.TokensAt(now)
-	return false, errRateLimited{wait: time.Duration(missing / float64(l.limit) * float64(time.Second))}
+	return false, rateLimitedError{wait: time.Duration(missing / float64(l.limit) * float64(time.Second))}
 }
 
 // rateLimit refuses a client that exceeds its bucket with 429, a
@@ -87,7 +87,7 @@ func (a *App) rateLimit(l *clientLimiter) echo.MiddlewareFunc {
 		IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, err error) error {
 			seconds := 1
-			var limited errRateLimited
+			var limited rateLimitedError
 			if errors.As(err, &limited) {
 				seconds = max(1, int(math.Ceil(limited.wait.Seconds())))
 			}

@@ -102,10 +102,11 @@ func newRenderedPage(content pageContent, body []byte, now time.Time) *renderedP
 	_, _ = w.Write(body)
 	_ = w.Close()
 	return &renderedPage{
-		status:       content.Status,
-		body:         body,
-		gzipped:      gz.Bytes(),
-		etag:         `"` + hex.EncodeToString(sum[:12]) + `"`,
+		status:  content.Status,
+		body:    body,
+		gzipped: gz.Bytes(),
+		// Weak: the plain and the gzip body share it (RFC 9110 8.8.1).
+		etag:         `W/"` + hex.EncodeToString(sum[:12]) + `"`,
 		lastModified: content.LastModified.UTC().Truncate(time.Second),
 		expires:      now.Add(pageTTL),
 	}
@@ -137,14 +138,8 @@ func notModified(r *http.Request, p *renderedPage) bool {
 	if p.status != http.StatusOK {
 		return false
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, tag := range strings.Split(inm, ",") {
-			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-			if tag == p.etag || tag == "*" {
-				return true
-			}
-		}
-		return false
+	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 {
+		return etagMatches(inm, p.etag)
 	}
 	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !p.lastModified.IsZero() {
 		if t, err := http.ParseTime(ims); err == nil && !p.lastModified.After(t) {
