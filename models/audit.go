@@ -17,6 +17,8 @@ type AuditEntry struct {
 	Entity    string
 	EntityID  string
 	Detail    string
+	Before    string `gorm:"column:before_values"` // JSON of the values before the change, "" for a creation
+	After     string `gorm:"column:after_values"`  // JSON of the values after, "" for a deletion
 	IP        string `gorm:"column:ip"`
 	RequestID string
 }

@@ -37,9 +37,13 @@ type User struct {
 	PasswordHash string
 	Role         Role
 	Disabled     bool
-	Crossings    []Crossing `gorm:"many2many:user_crossings"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SessionGeneration is stored in each login session; bumping it (at a
+	// password reset or when the account is disabled) ends them all.
+	SessionGeneration int
+	PasswordChangedAt *time.Time
+	Crossings         []Crossing `gorm:"many2many:user_crossings"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // UserCrossing assigns a crossing to an officer or supervisor.
@@ -74,7 +78,7 @@ func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser, actor string) (Use
 	if err != nil {
 		return User{}, err
 	}
-	user := User{Username: nu.Username, PasswordHash: hash, Role: nu.Role}
+	user := User{Username: nu.Username, PasswordHash: hash, Role: nu.Role, SessionGeneration: 1}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, slug := range nu.CrossingSlugs {
 			c, err := CrossingBySlug(ctx, tx, slug)
