@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
@@ -33,6 +34,7 @@ type App struct {
 	renderer   *Renderer
 	scheduler  *jobs.Scheduler
 	pages      *pageCache
+	sessions   *scs.SessionManager // staff login sessions, kept in the database
 	echo       *echo.Echo
 	now        func() time.Time
 }
@@ -67,6 +69,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	a.scheduler = jobs.NewScheduler(a.db, log, cfg.TimeZone)
+	a.sessions = newSessionManager(models.NewSessionStore(a.db), a.servedOverTLS())
 	a.echo = a.routes()
 	return a, nil
 }

@@ -35,6 +35,9 @@ Usage:
   borderflow user add --username U --role admin|supervisor|officer [--crossing SLUG]...
                                           create a staff account (password read from stdin when
                                           piped, else generated and printed once)
+  borderflow token create --user U [--name NAME]
+                                          create an API token that acts as user U; the token
+                                          alone is printed on stdout, once
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -94,6 +97,15 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 			return usagef("user needs a subcommand: user add")
 		}
 		return cli.userAdd(ctx, args[2:])
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(cli.Stdout, usageText)
+				return nil
+			}
+			return usagef("token needs a subcommand: token create")
+		}
+		return cli.tokenCreate(ctx, args[2:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil
@@ -293,7 +305,7 @@ func (cli CLI) userAdd(ctx context.Context, args []string) error {
 	defer h.close()
 	user, err := models.CreateUser(ctx, h.db, models.NewUser{
 		Username: *username, Password: password, Role: r, CrossingSlugs: crossings,
-	}, "cli")
+	}, models.Actor{Name: "cli"})
 	if err != nil {
 		return err
 	}
@@ -301,6 +313,34 @@ func (cli CLI) userAdd(ctx context.Context, args []string) error {
 	if generated {
 		fmt.Fprintf(cli.Stdout, "Password (shown only now): %s\n", password)
 	}
+	return nil
+}
+
+func (cli CLI) tokenCreate(ctx context.Context, args []string) error {
+	fs := cli.flagSet("token create", "token create --user U [--name NAME]\n\nCreates an API token that acts as the user U, with U's role and crossings, for a\nprogram that sends figures or status changes. Only the token is printed, on one\nline of standard output, and only now: the database keeps its hash.")
+	username := fs.String("user", "", "user name of the account the token acts as")
+	name := fs.String("name", "", "what uses the token, e.g. \"Torkham terminal counter\"")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return usagef("token create needs --user")
+	}
+	_, h, err := cli.openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	token, _, err := models.CreateAPIToken(ctx, h.db, *username, *name, models.Actor{Name: "cli"})
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return fmt.Errorf("there is no user %q; create the account first with borderflow user add", *username)
+	case errors.Is(err, models.ErrAccountDisabled):
+		return fmt.Errorf("the account %q is disabled; enable it on the users page first", *username)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintln(cli.Stdout, token)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func oneSentence(t *testing.T, stderr string, mentions ...string) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}} {
 		code, stdout, stderr := run(t, nil, nil, args...)
 		if code != 0 || !strings.Contains(stdout, "Usage: borderflow") && !strings.Contains(stdout, "Usage:\n  borderflow") || stderr != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
@@ -57,14 +57,17 @@ func TestHelpForEveryCommand(t *testing.T) {
 
 func TestUsageErrorsExitWithTwo(t *testing.T) {
 	cases := map[string][]string{
-		"unknown command":   {"frobnicate"},
-		"unknown flag":      {"demo", "--colour"},
-		"migrate argument":  {"migrate", "sideways"},
-		"user without add":  {"user"},
-		"missing username":  {"user", "add", "--role", "admin"},
-		"bad role":          {"user", "add", "--username", "ali", "--role", "chief"},
-		"officer, no post":  {"user", "add", "--username", "ali", "--role", "officer"},
-		"days out of range": {"demo", "--days", "0"},
+		"unknown command":      {"frobnicate"},
+		"unknown flag":         {"demo", "--colour"},
+		"migrate argument":     {"migrate", "sideways"},
+		"user without add":     {"user"},
+		"missing username":     {"user", "add", "--role", "admin"},
+		"bad role":             {"user", "add", "--username", "ali", "--role", "chief"},
+		"officer, no post":     {"user", "add", "--username", "ali", "--role", "officer"},
+		"days out of range":    {"demo", "--days", "0"},
+		"token without create": {"token"},
+		"token without user":   {"token", "create", "--name", "scanner"},
+		"token, extra word":    {"token", "create", "--user", "ali", "now"},
 	}
 	for name, args := range cases {
 		code, _, stderr := run(t, nil, nil, args...)
@@ -249,6 +252,50 @@ func TestUserAdd(t *testing.T) {
 		if users != 2 {
 			t.Errorf("users = %d after the refused attempts, want 2", users)
 		}
+	})
+}
+
+func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+		if code, _, stderr := run(t, vars, strings.NewReader("correct horse battery staple\n"),
+			"user", "add", "--username", "counter", "--role", "officer", "--crossing", "torkham"); code != 0 {
+			t.Fatalf("user add: %d %s", code, stderr)
+		}
+		code, stdout, stderr := run(t, vars, nil, "token", "create", "--user", "counter", "--name", "Torkham terminal")
+		if code != 0 || stderr != "" {
+			t.Fatalf("token create: exit %d, stderr %q", code, stderr)
+		}
+		token := strings.TrimSuffix(stdout, "\n")
+		if !tokenFormat.MatchString(token) || strings.Count(stdout, "\n") != 1 {
+			t.Fatalf("stdout %q is not the token alone on one line", stdout)
+		}
+		target, _ := models.ResolveDatabase(url, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		record, user, err := models.AuthenticateAPIToken(context.Background(), db, token, time.Now())
+		if err != nil || user.Username != "counter" || record.Name != "Torkham terminal" {
+			t.Errorf("the printed token authenticates as %q (%q): %v", user.Username, record.Name, err)
+		}
+		var audits []models.AuditEntry
+		db.Where("entity = ? AND action = ?", "api_token", "create").Find(&audits)
+		if len(audits) != 1 || audits[0].Actor != "cli" || strings.Contains(audits[0].After, token) {
+			t.Errorf("audit of the creation = %+v", audits)
+		}
+		// A second run makes a second, different token: each is shown once.
+		_, again, _ := run(t, vars, nil, "token", "create", "--user", "counter")
+		if again == stdout || !tokenFormat.MatchString(strings.TrimSpace(again)) {
+			t.Errorf("second token %q", again)
+		}
+
+		code, stdout, stderr = run(t, vars, nil, "token", "create", "--user", "nobody")
+		if code != 1 || stdout != "" {
+			t.Errorf("unknown user: exit %d, stdout %q", code, stdout)
+		}
+		oneSentence(t, stderr, `no user "nobody"`, "user add")
 	})
 }
 

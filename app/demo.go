@@ -33,7 +33,7 @@ func (a *App) loadFirstStartDemo(ctx context.Context) error {
 		return err
 	}
 	password := models.GeneratePassword()
-	if _, err := models.CreateUser(ctx, a.db, models.NewUser{Username: DemoAdmin, Password: password, Role: models.RoleAdmin}, "demo"); err != nil {
+	if _, err := models.CreateUser(ctx, a.db, models.NewUser{Username: DemoAdmin, Password: password, Role: models.RoleAdmin}, models.Actor{Name: "demo"}); err != nil {
 		return fmt.Errorf("create the demo administrator: %w", err)
 	}
 	// Printed, never logged: the log must not hold passwords.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"borderflow/models"
 )
 
 // Renderer holds every page's template, parsed once at start-up with the
@@ -59,12 +61,17 @@ func (r *Renderer) Render(w io.Writer, name string, data any) error {
 }
 
 // Page is what every page template receives: the locale as .L, the page's
-// own data as .Data.
+// own data as .Data. On staff routes it also carries the signed-in user
+// (for the navigation) and the CSRF token every form must send back as
+// <input type="hidden" name="_csrf" value="{{$.CSRF}}">; on public pages,
+// which are cached for everybody, both are empty.
 type Page struct {
 	L         *Locale
 	Title     string
 	RequestID string
 	Data      any
+	CSRF      string
+	User      *models.User
 }
 
 // render writes the page with status code, in the request's language.
@@ -76,6 +83,8 @@ func (a *App) render(c echo.Context, code int, name, title string, data any) err
 		Title:     title,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Data:      data,
+		CSRF:      csrfToken(c),
+		User:      currentUser(c),
 	})
 }
 

@@ -83,7 +83,7 @@ func TestSchedulerRunsJobsOnTheirScheduleAndStops(t *testing.T) {
 	}
 }
 
-func TestCleanupDeletesOnlyExpiredSessions(t *testing.T) {
+func TestCleanupDeletesOnlyExpiredSessionsAndOldLoginAttempts(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
 		now := time.Date(2026, 11, 27, 3, 30, 0, 0, time.UTC)
 		sessions := []models.Session{
@@ -93,15 +93,28 @@ func TestCleanupDeletesOnlyExpiredSessions(t *testing.T) {
 		if err := db.Create(&sessions).Error; err != nil {
 			t.Fatal(err)
 		}
+		attempts := []models.LoginAttempt{
+			{Username: "gone", IP: "192.0.2.1", At: now.Add(-31 * 24 * time.Hour)},
+			{Username: "kept", IP: "192.0.2.1", At: now.Add(-29 * 24 * time.Hour), Succeeded: true},
+			{Username: "recent", IP: "192.0.2.1", At: now.Add(-time.Minute)},
+		}
+		if err := db.Create(&attempts).Error; err != nil {
+			t.Fatal(err)
+		}
 		job := cleanupJob()
 		run, err := quietScheduler(db).RunScheduled(context.Background(), job, now)
-		if err != nil || run.RowsWritten != 1 {
-			t.Fatalf("cleanup = %+v, %v", run, err)
+		if err != nil || run.RowsWritten != 2 {
+			t.Fatalf("cleanup = %+v, %v; want 2 rows deleted", run, err)
 		}
 		var left []models.Session
 		db.Find(&left)
 		if len(left) != 1 || left[0].Token != "live" {
 			t.Errorf("sessions left = %+v, want only the live one", left)
+		}
+		var kept []string
+		db.Model(&models.LoginAttempt{}).Order("username").Pluck("username", &kept)
+		if len(kept) != 2 || kept[0] != "kept" || kept[1] != "recent" {
+			t.Errorf("login attempts left = %v, want those of the last 30 days", kept)
 		}
 	})
 }

@@ -67,11 +67,17 @@ type NewUser struct {
 
 // CreateUser validates and stores a new account with its crossings, and
 // writes the audit record, in one transaction.
-func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser, actor string) (User, error) {
-	if !usernamePattern.MatchString(nu.Username) {
-		return User{}, fmt.Errorf("user name %q must be 2 to 40 lower-case letters, digits, dots, dashes or underscores", nu.Username)
+func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser, actor Actor) (User, error) {
+	if !ValidUsername(nu.Username) {
+		return User{}, fmt.Errorf("user name %q: %w", nu.Username, ErrInvalidUsername)
 	}
 	if _, err := ParseRole(string(nu.Role)); err != nil {
+		return User{}, err
+	}
+	if nu.Role != RoleAdmin && len(nu.CrossingSlugs) == 0 {
+		return User{}, ErrCrossingsRequired
+	}
+	if err := ValidatePassword(nu.Username, nu.Password); err != nil {
 		return User{}, err
 	}
 	hash, err := HashPassword(nu.Password)
@@ -80,12 +86,8 @@ func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser, actor string) (Use
 	}
 	user := User{Username: nu.Username, PasswordHash: hash, Role: nu.Role, SessionGeneration: 1}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, slug := range nu.CrossingSlugs {
-			c, err := CrossingBySlug(ctx, tx, slug)
-			if err != nil {
-				return err
-			}
-			user.Crossings = append(user.Crossings, c)
+		if user.Crossings, err = crossingsBySlug(ctx, tx, nu.CrossingSlugs); err != nil {
+			return err
 		}
 		if err := tx.Omit("Crossings.*").Create(&user).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -93,10 +95,7 @@ func CreateUser(ctx context.Context, db *gorm.DB, nu NewUser, actor string) (Use
 			}
 			return fmt.Errorf("create user %q: %w", nu.Username, err)
 		}
-		return WriteAudit(tx, AuditEntry{
-			UserID: nil, Actor: actor, Action: "create", Entity: "user",
-			EntityID: fmt.Sprint(user.ID), Detail: fmt.Sprintf("role=%s crossings=%v", user.Role, nu.CrossingSlugs),
-		})
+		return actor.audit(tx, "create", "user", fmt.Sprint(user.ID), nil, valuesOf(user))
 	})
 	if err != nil {
 		return User{}, err
