@@ -11,10 +11,11 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 LDFLAGS      := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 20m
 TEST_LOG     := bin/test.log
+BENCH_LOG    := bin/bench.log
 # Pinned so that every machine lints alike; fetched through the module proxy.
 STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help test vet run build lint clean
+.PHONY: help test vet run build lint clean bench
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -50,6 +51,23 @@ test: vet ## go vet, then every test with -race (SQLite and PostgreSQL)
 RESULTS_AWK := /^=== [A-Z]+ / { cur = $$3; next } \
 	/^ *--- [A-Z]+: / { if ($$2 == want ":") { sub(/^ +/, ""); print "  " $$0; printf "%s", logged[$$3] } next } \
 	/^    / && cur != "" { logged[cur] = logged[cur] "      " substr($$0, 5) "\n" }
+
+# The benchmarks behind docs/BENCHMARKS.md (never part of `make test`):
+# the board against a bare Echo handler under load (each variant measures
+# for a fixed time, hence -benchtime 1x; with wrk installed, wrk drives
+# both servers too, as a cross-check), then the crossing page, the
+# figures API and the queries behind them on PostgreSQL holding five years
+# of figures for ten crossings (the fixture takes about 20 s to write, once
+# per benchmark function). -v keeps the EXPLAIN ANALYZE output whole; all of
+# it also goes to $(BENCH_LOG). -p 1: one package at a time, never two
+# benchmarks sharing the two cores.
+bench: ## benchmarks: board vs bare Echo under load, large PostgreSQL (about 12 min)
+	@mkdir -p $(dir $(BENCH_LOG))
+	@{ date -u; nproc; grep -m1 'model name' /proc/cpuinfo; uptime; } | tee $(BENCH_LOG)
+	$(GO) test -run '^$$' -bench BoardVersusBareEcho -benchtime 1x -timeout 30m -v ./app \
+		$$(command -v wrk >/dev/null && echo -args -load.wrk) 2>&1 | tee -a $(BENCH_LOG)
+	$(GO) test -p 1 -run '^$$' -bench LargePostgres -benchtime 20x -timeout 30m -v ./app ./models 2>&1 | tee -a $(BENCH_LOG)
+	@uptime | tee -a $(BENCH_LOG)
 
 run: ## serve http://localhost:8080 on the embedded database, with demo data
 	$(GO) run ./cmd/borderflow

@@ -93,7 +93,7 @@ func newAPIFixture(t *testing.T, a *App) apiFixture {
 			Regime: models.RegimeBilateral, Trucks: trucks, Source: "form"}
 	}
 	cement := figure(models.NewDate(2026, 11, 23), models.ToAfghanistan, "cement", 1200)
-	cement.Tonnes, cement.ValueUSD, cement.Verified = &tonnes, &value, true
+	cement.Tonnes, cement.ValueUSD = &tonnes, &value
 	figures := []models.DailyFigure{
 		figure(models.NewDate(2026, 11, 22), models.ToAfghanistan, "cement", 999),
 		figure(models.NewDate(2026, 11, 23), models.ToPakistan, "empty", 300),
@@ -102,6 +102,11 @@ func newAPIFixture(t *testing.T, a *App) apiFixture {
 		cement,
 	}
 	if err := db.Create(&figures).Error; err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor verified the 23rd; the 22nd is provisional.
+	verifiedAt := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC)
+	if err := db.Create(&models.CrossingDay{CrossingID: torkham.ID, Day: models.NewDate(2026, 11, 23), Version: 1, VerifiedAt: &verifiedAt}).Error; err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -280,9 +285,9 @@ func TestAPIFiguresInJSONAndCSV(t *testing.T) {
 		want := []string{
 			"2026-11-22 to_afghanistan cement loaded=true bilateral 999 <nil> <nil> verified=false",
 			"2026-11-23 to_afghanistan cement loaded=true bilateral 1200 48000 3e+06 verified=true",
-			"2026-11-23 to_afghanistan medicine loaded=true bilateral 6 <nil> <nil> verified=false",
-			"2026-11-23 to_pakistan coal loaded=true bilateral 120 <nil> <nil> verified=false",
-			"2026-11-23 to_pakistan empty loaded=false bilateral 300 <nil> <nil> verified=false",
+			"2026-11-23 to_afghanistan medicine loaded=true bilateral 6 <nil> <nil> verified=true",
+			"2026-11-23 to_pakistan coal loaded=true bilateral 120 <nil> <nil> verified=true",
+			"2026-11-23 to_pakistan empty loaded=false bilateral 300 <nil> <nil> verified=true",
 		}
 		var rows []string
 		for _, f := range got.Figures {
@@ -303,9 +308,9 @@ func TestAPIFiguresInJSONAndCSV(t *testing.T) {
 		wantCSV := "date,crossing,direction,category,regime,trucks,tonnes,value_usd,verified\n" +
 			"2026-11-22,torkham,to_afghanistan,cement,bilateral,999,,,false\n" +
 			"2026-11-23,torkham,to_afghanistan,cement,bilateral,1200,48000,3000000,true\n" +
-			"2026-11-23,torkham,to_afghanistan,medicine,bilateral,6,,,false\n" +
-			"2026-11-23,torkham,to_pakistan,coal,bilateral,120,,,false\n" +
-			"2026-11-23,torkham,to_pakistan,empty,bilateral,300,,,false\n"
+			"2026-11-23,torkham,to_afghanistan,medicine,bilateral,6,,,true\n" +
+			"2026-11-23,torkham,to_pakistan,coal,bilateral,120,,,true\n" +
+			"2026-11-23,torkham,to_pakistan,empty,bilateral,300,,,true\n"
 		if rec.Body.String() != wantCSV {
 			t.Errorf("CSV =\n%s\nwant\n%s", rec.Body, wantCSV)
 		}

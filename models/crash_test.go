@@ -101,7 +101,7 @@ func TestCrashMidWriteLeavesNothingBehind(t *testing.T) {
 		}
 		_ = writer.Wait()
 
-		for table, model := range map[string]any{"daily_figures": &models.DailyFigure{}, "status_changes": &models.StatusChange{}, "audit_log": &models.AuditEntry{}} {
+		for table, model := range map[string]any{"daily_figures": &models.DailyFigure{}, "crossing_days": &models.CrossingDay{}, "status_changes": &models.StatusChange{}, "audit_log": &models.AuditEntry{}} {
 			var n int64
 			if err := db.Model(model).Count(&n).Error; err != nil {
 				t.Fatal(err)

@@ -23,6 +23,7 @@ type DemoOptions struct {
 // category IDs are those of the reference lists it was given.
 type DemoData struct {
 	Figures       []DailyFigure
+	Days          []CrossingDay // one per crossing and day with figures
 	StatusChanges []StatusChange
 }
 
@@ -190,7 +191,12 @@ func GenerateDemo(opts DemoOptions, crossings []Crossing, categories []CargoCate
 			if !c.RecordsFrom.IsZero() && day.Before(c.RecordsFrom) {
 				continue
 			}
-			data.Figures = append(data.Figures, demoDay(rng, c, day, scale, episodes, byCode, opts)...)
+			rows := demoDay(rng, c, day, scale, episodes, byCode, opts)
+			if len(rows) == 0 {
+				continue
+			}
+			data.Figures = append(data.Figures, rows...)
+			data.Days = append(data.Days, demoCrossingDay(c, day, rows[0].UpdatedAt, opts))
 		}
 	}
 	return data, nil
@@ -268,7 +274,7 @@ func demoDay(rng *rand.Rand, c Crossing, day Date, scale float64, episodes []dem
 			continue
 		}
 		row := DailyFigure{CrossingID: c.ID, Day: day, Direction: f.direction, CategoryID: cat.ID,
-			Regime: RegimeBilateral, Trucks: trucks, Verified: opts.End.DaysSince(day) > 2,
+			Regime: RegimeBilateral, Trucks: trucks,
 			Source: demoSource, CreatedAt: entered, UpdatedAt: entered}
 		if f.code == "transit" {
 			row.Regime = RegimeTransit
@@ -281,6 +287,17 @@ func demoDay(rng *rand.Rand, c Crossing, day Date, scale float64, episodes []dem
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// demoCrossingDay is the version record of a demo day: days older than two
+// days count as verified the morning after they were entered.
+func demoCrossingDay(c Crossing, day Date, entered time.Time, opts DemoOptions) CrossingDay {
+	d := CrossingDay{CrossingID: c.ID, Day: day, Version: 1, UpdatedAt: entered}
+	if opts.End.DaysSince(day) > 2 {
+		verified := entered.Add(12 * time.Hour)
+		d.VerifiedAt = &verified
+	}
+	return d
 }
 
 // openFraction is the share of [start, end) during which trucks of cat could
@@ -370,6 +387,9 @@ func LoadDemo(ctx context.Context, db *gorm.DB, opts DemoOptions) (DemoSummary, 
 		if err := clearForDemo(tx, opts.Force); err != nil {
 			return err
 		}
+		if err := tx.CreateInBatches(data.Days, 500).Error; err != nil {
+			return fmt.Errorf("store demo days: %w", err)
+		}
 		if err := tx.CreateInBatches(data.Figures, 500).Error; err != nil {
 			return fmt.Errorf("store demo figures: %w", err)
 		}
@@ -391,7 +411,7 @@ func LoadDemo(ctx context.Context, db *gorm.DB, opts DemoOptions) (DemoSummary, 
 // real status history would show a false status on the board.
 func clearForDemo(tx *gorm.DB, force bool) error {
 	if force {
-		for _, table := range []string{"daily_figures", "status_changes"} {
+		for _, table := range []string{"daily_figures", "crossing_days", "status_changes"} {
 			if err := tx.Exec("DELETE FROM " + table).Error; err != nil {
 				return fmt.Errorf("delete %s before loading demo data: %w", table, err)
 			}

@@ -29,7 +29,6 @@ type DailyFigure struct {
 	Trucks     int
 	Tonnes     *float64
 	ValueUSD   *float64 `gorm:"column:value_usd"`
-	Verified   bool
 	EnteredBy  *int64
 	Source     string
 	CreatedAt  time.Time

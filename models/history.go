@@ -71,8 +71,10 @@ type FigureRow struct {
 func FiguresInRange(ctx context.Context, db *gorm.DB, crossingID int64, r DateRange) ([]FigureRow, error) {
 	var rows []FigureRow
 	err := db.WithContext(ctx).Table("daily_figures f").
-		Select("f.day, f.direction, c.code AS category_code, c.loaded, f.regime, f.trucks, f.tonnes, f.value_usd, f.verified, f.updated_at").
+		Select("f.day, f.direction, c.code AS category_code, c.loaded, f.regime, f.trucks, f.tonnes, f.value_usd, "+
+			"d.verified_at IS NOT NULL AS verified, f.updated_at").
 		Joins("JOIN cargo_categories c ON c.id = f.category_id").
+		Joins("LEFT JOIN crossing_days d ON d.crossing_id = f.crossing_id AND d.day = f.day").
 		Where("f.crossing_id = ? AND f.day BETWEEN ? AND ?", crossingID, r.From, r.To).
 		Order("f.day, f.direction, c.sort_order, f.regime").
 		Scan(&rows).Error
