@@ -19,3 +19,13 @@ type CrossingDay struct {
 // Verified reports whether a supervisor (or an import of verified
 // figures) has confirmed the day.
 func (d CrossingDay) Verified() bool { return d.VerifiedAt != nil }
+
+// PlausibilityLimit is the most loaded trucks a day in one direction that a
+// crossing is believed to handle; a larger count needs a supervisor's
+// confirmation.
+type PlausibilityLimit struct {
+	CrossingID int64     `gorm:"primaryKey"`
+	Direction  Direction `gorm:"primaryKey"`
+	MaxTrucks  int
+	UpdatedAt  time.Time
+}

@@ -17,7 +17,7 @@ import (
 var allModels = []any{
 	&models.Crossing{}, &models.CargoCategory{}, &models.User{}, &models.UserCrossing{},
 	&models.StatusChange{}, &models.DailyFigure{}, &models.AuditEntry{}, &models.JobRun{},
-	&models.Session{}, &models.LoginAttempt{}, &models.APIToken{}, &models.IdempotencyKey{}, &models.CrossingDay{},
+	&models.Session{}, &models.LoginAttempt{}, &models.APIToken{}, &models.IdempotencyKey{}, &models.CrossingDay{}, &models.PlausibilityLimit{},
 }
 
 // TestModelsMatchMigratedSchema proves that every field of every model has a
