@@ -657,15 +657,24 @@ func TestOpenAPIDocumentMatchesTheHandlers(t *testing.T) {
 		param := regexp.MustCompile(`:(\w+)`)
 		for _, r := range a.echo.Routes() {
 			documented := param.ReplaceAllString(r.Path, "{$1}")
-			if r.Method == http.MethodGet && strings.HasPrefix(r.Path, "/api/") && paths[documented] == nil {
-				t.Errorf("GET %s is served but not in openapi.yaml", documented)
+			method := strings.ToLower(r.Method)
+			if (method == "get" || method == "post") && strings.HasPrefix(r.Path, "/api/") {
+				if ops, _ := paths[documented].(map[string]any); ops[method] == nil {
+					t.Errorf("%s %s is served but not in openapi.yaml", r.Method, documented)
+				}
 			}
 		}
 		check := &schemaCheck{t: t, a: a, doc: doc, arrays: map[string]int{}}
 		for _, path := range slices.Sorted(maps.Keys(paths)) {
-			op, ok := paths[path].(map[string]any)["get"].(map[string]any)
+			ops := paths[path].(map[string]any)
+			if post, ok := ops["post"].(map[string]any); ok {
+				check.writes(post, path)
+			}
+			op, ok := ops["get"].(map[string]any)
 			if !ok {
-				t.Errorf("%s has no GET operation", path)
+				if ops["post"] == nil {
+					t.Errorf("%s has neither a GET nor a POST operation", path)
+				}
 				continue
 			}
 			params := map[string]map[string]any{}
@@ -713,47 +722,100 @@ type schemaCheck struct {
 // lists it for op, and that the body fits the documented content.
 func (s *schemaCheck) response(op map[string]any, path string, want int, header ...string) *httptest.ResponseRecorder {
 	s.t.Helper()
-	rec := get(s.t, s.a, path, header...)
+	return s.answer(op, "GET", path, get(s.t, s.a, path, header...), want)
+}
+
+// answer checks rec, the answer to method path: that the status is want,
+// that the document lists it for op, and that the body fits the
+// documented content.
+func (s *schemaCheck) answer(op map[string]any, method, path string, rec *httptest.ResponseRecorder, want int) *httptest.ResponseRecorder {
+	s.t.Helper()
 	if rec.Code != want {
-		s.t.Errorf("GET %s = %d, want %d: %.200s", path, rec.Code, want, rec.Body)
+		s.t.Errorf("%s %s = %d, want %d: %.200s", method, path, rec.Code, want, rec.Body)
 		return rec
 	}
 	documented, ok := op["responses"].(map[string]any)[strconv.Itoa(rec.Code)].(map[string]any)
 	if !ok {
-		s.t.Errorf("GET %s answers %d, which openapi.yaml does not list", path, rec.Code)
+		s.t.Errorf("%s %s answers %d, which openapi.yaml does not list", method, path, rec.Code)
 		return rec
 	}
 	documented = s.resolve(documented)
 	content, _ := documented["content"].(map[string]any)
 	if len(content) == 0 {
 		if rec.Body.Len() != 0 {
-			s.t.Errorf("GET %s: %d is documented without a body but has %d bytes", path, rec.Code, rec.Body.Len())
+			s.t.Errorf("%s %s: %d is documented without a body but has %d bytes", method, path, rec.Code, rec.Body.Len())
 		}
 		return rec
 	}
 	mediaType, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type"))
 	media, ok := content[mediaType].(map[string]any)
 	if !ok {
-		s.t.Errorf("GET %s answers %d in %s, which openapi.yaml does not list (%v)", path, rec.Code, mediaType, slices.Sorted(maps.Keys(content)))
+		s.t.Errorf("%s %s answers %d in %s, which openapi.yaml does not list (%v)", method, path, rec.Code, mediaType, slices.Sorted(maps.Keys(content)))
 		return rec
 	}
 	switch mediaType {
 	case "application/json":
 		var body any
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-			s.t.Errorf("GET %s: %v", path, err)
+			s.t.Errorf("%s %s: %v", method, path, err)
 			return rec
 		}
-		s.check(fmt.Sprintf("GET %s %d", op["operationId"], rec.Code), media["schema"].(map[string]any), body)
+		s.check(fmt.Sprintf("%s %s %d", method, op["operationId"], rec.Code), media["schema"].(map[string]any), body)
 	case "text/csv":
 		example, _ := media["example"].(string)
 		wantHeader, _, _ := strings.Cut(example, "\n")
 		gotHeader, _, _ := strings.Cut(rec.Body.String(), "\n")
 		if gotHeader != wantHeader {
-			s.t.Errorf("GET %s: CSV header %q, documented %q", path, gotHeader, wantHeader)
+			s.t.Errorf("%s %s: CSV header %q, documented %q", method, path, gotHeader, wantHeader)
 		}
 	}
 	return rec
+}
+
+// writes checks a write operation: its documented example body is
+// accepted (and the answer fits the document), and each refusal the
+// document lists comes as documented: no token, another crossing, another
+// content type, an unreadable body, a body breaking a rule, a body over
+// the limit, and (for figures) a stale base_version.
+func (s *schemaCheck) writes(op map[string]any, path string) {
+	s.t.Helper()
+	if sec, _ := op["security"].([]any); len(sec) == 0 {
+		s.t.Errorf("POST %s documents no security", path)
+	}
+	media := s.resolve(op["requestBody"].(map[string]any))["content"].(map[string]any)["application/json"].(map[string]any)
+	example, err := json.Marshal(media["example"])
+	if err != nil || media["example"] == nil {
+		s.t.Fatalf("POST %s has no example body", path)
+	}
+	concrete := strings.ReplaceAll(path, "{slug}", "torkham")
+	name := strings.ToLower(op["operationId"].(string))
+	_, token := apiToken(s.t, s.a, "writer."+name, models.RoleOfficer, "torkham")
+	_, elsewhere := apiToken(s.t, s.a, "elsewhere."+name, models.RoleOfficer, "chaman")
+	success := http.StatusOK
+	if _, created := op["responses"].(map[string]any)["201"]; created {
+		success = http.StatusCreated
+	}
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, string(example)), success)
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, "", string(example)), http.StatusUnauthorized)
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, elsewhere, string(example)), http.StatusForbidden)
+	s.answer(op, "POST", strings.ReplaceAll(path, "{slug}", "no-such-crossing"), postJSON(s.t, s.a, strings.ReplaceAll(path, "{slug}", "no-such-crossing"), token, string(example)), http.StatusNotFound)
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, string(example), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType)
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, `{"no_such_field": 1}`), http.StatusBadRequest)
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, `{"`+strings.Repeat("x", 2<<20)+`": 1}`), http.StatusRequestEntityTooLarge)
+	var breaks string
+	if strings.HasSuffix(path, "/figures") {
+		breaks = `{"date": "2026-11-27", "figures": [{"direction": "to_pakistan", "category": "coal", "trucks": -1}]}`
+		stale := `{"date": "2026-11-26", "base_version": 0, "figures": [{"direction": "to_pakistan", "category": "coal", "trucks": 1}]}`
+		s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, stale), http.StatusConflict)
+	} else {
+		breaks = `{"state": "restricted"}`
+	}
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, breaks), http.StatusUnprocessableEntity)
+	first := postJSON(s.t, s.a, concrete, token, string(example), "Idempotency-Key", "k")
+	if replay := s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, string(example), "Idempotency-Key", "k"), first.Code); replay.Body.String() != first.Body.String() {
+		s.t.Errorf("POST %s: the replay differs from the first answer", concrete)
+	}
+	s.answer(op, "POST", concrete, postJSON(s.t, s.a, concrete, token, breaks, "Idempotency-Key", "k"), http.StatusUnprocessableEntity)
 }
 
 func (s *schemaCheck) resolve(node map[string]any) map[string]any {

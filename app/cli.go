@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -38,6 +39,9 @@ Usage:
   borderflow token create --user U [--name NAME]
                                           create an API token that acts as user U; the token
                                           alone is printed on stdout, once
+  borderflow import figures|status FILE.csv [--dry-run] [--confirm-implausible]
+                                          import a CSV file of daily figures or status changes,
+                                          all or nothing; --dry-run checks it and writes nothing
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -106,6 +110,8 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 			return usagef("token needs a subcommand: token create")
 		}
 		return cli.tokenCreate(ctx, args[2:])
+	case "import":
+		return cli.importCSV(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil
@@ -342,6 +348,168 @@ func (cli CLI) tokenCreate(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(cli.Stdout, token)
 	return nil
+}
+
+// importCSV runs "import figures|status FILE.csv [--dry-run]
+// [--confirm-implausible]": the report goes to stdout (every problem by
+// line and column), a progress bar to a terminal's stderr, and a file with
+// problems is a failure that writes nothing.
+func (cli CLI) importCSV(ctx context.Context, args []string) error {
+	fs := cli.flagSet("import", "import figures|status FILE.csv [--dry-run] [--confirm-implausible]\n\n"+
+		"Imports a CSV file of daily figures or of status changes, all or nothing. The file\n"+
+		"has a header row naming its columns, in any order:\n"+
+		"  figures: date,crossing,direction,category,trucks[,tonnes][,value_usd][,regime]\n"+
+		"  status:  crossing,state,effective_at,reason[,scope][,note]\n"+
+		"Rows are matched on their unique keys, so importing a file again changes nothing.\n"+
+		"Every problem is listed with its line and column; a file with any writes nothing.")
+	dryRun := fs.Bool("dry-run", false, "check the file, against the database too, and write nothing")
+	confirm := fs.Bool("confirm-implausible", false, "accept days whose loaded trucks are above the crossing's plausibility limit")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(positional) {
+	case 0:
+		return usagef("import needs what the file holds and the file: import figures FILE.csv, or import status FILE.csv")
+	case 1:
+		return usagef("import %s needs the CSV file to import", positional[0])
+	case 2:
+	default:
+		return usagef("unexpected argument %q", positional[2])
+	}
+	kind, err := models.ParseImportKind(positional[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	path := positional[1]
+	f, err := os.Open(path)
+	if err != nil {
+		var pathErr *os.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return fmt.Errorf("cannot open %s: %s; check the path", path, firstLine(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.IsDir() {
+		return fmt.Errorf("%s is not a file; give the path of a CSV file", path)
+	}
+	_, h, err := cli.openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	l, err := NewTranslator()
+	if err != nil {
+		return err
+	}
+	locale := l.Locale()
+	name := filepath.Base(path)
+	var in io.Reader = f
+	var bar *progressBar
+	if tty, ok := cli.Stderr.(*os.File); ok && isTerminal(tty) && info.Size() > 0 {
+		bar = &progressBar{r: f, out: tty, name: name, total: info.Size(), working: locale.T("import.progress_database")}
+		in = bar
+	}
+	report, err := models.Import(ctx, h.db, models.Actor{Name: "cli"}, in, models.ImportOptions{Kind: kind, FileName: name,
+		DryRun: *dryRun, ConfirmImplausible: *confirm, Now: time.Now()})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	printImportReport(cli.Stdout, locale, newImportView(locale, report))
+	if !report.OK() {
+		return fmt.Errorf("the file %s has %d problems, listed on standard output, and nothing was imported; mend them and run the import again",
+			name, report.ErrorCount)
+	}
+	return nil
+}
+
+// printImportReport writes an import's report for a terminal.
+func printImportReport(w io.Writer, l *Locale, v importView) {
+	fmt.Fprintln(w, v.Summary)
+	for _, n := range v.Notes {
+		fmt.Fprintln(w, n)
+	}
+	for _, list := range []struct {
+		title    string
+		problems []importProblem
+		more     string
+	}{{l.T("import.problems"), v.Problems, v.MoreProblems}, {l.T("import.warnings"), v.Warnings, v.MoreWarnings}} {
+		if len(list.problems) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n", list.title)
+		for _, p := range list.problems {
+			fmt.Fprintf(w, "  %s: %s\n", p.Where, p.Message)
+		}
+		if list.more != "" {
+			fmt.Fprintf(w, "  %s\n", list.more)
+		}
+	}
+	switch {
+	case v.Report.Committed:
+		fmt.Fprintln(w, l.T("import.cli_committed"))
+	case v.Report.DryRun && v.Report.OK():
+		fmt.Fprintln(w, l.T("import.cli_dry_run"))
+	}
+}
+
+// progressBar draws how much of a file has been read on a terminal, at
+// most five times a second, then says the database is at work.
+type progressBar struct {
+	r       io.Reader
+	out     io.Writer
+	name    string
+	working string
+	total   int64
+	read    int64
+	last    time.Time
+}
+
+func (p *progressBar) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if now := time.Now(); now.Sub(p.last) >= 200*time.Millisecond || errors.Is(err, io.EOF) {
+		p.last = now
+		const width = 30
+		percent := min(100, p.read*100/p.total)
+		filled := int(percent) * width / 100
+		fmt.Fprintf(p.out, "\r%s [%s%s] %3d%%", p.name, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), percent)
+		if errors.Is(err, io.EOF) {
+			fmt.Fprintf(p.out, " %s", p.working)
+		}
+	}
+	return n, err
+}
+
+// finish clears the bar's line; a nil bar does nothing.
+func (p *progressBar) finish() {
+	if p != nil {
+		fmt.Fprint(p.out, "\r\033[K")
+	}
+}
+
+// parseInterspersed parses flags given before, between or after the
+// positional arguments (import figures FILE.csv --dry-run) and returns
+// the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // readPassword takes the first line of piped standard input, or generates

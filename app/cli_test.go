@@ -41,7 +41,7 @@ func oneSentence(t *testing.T, stderr string, mentions ...string) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}, {"import", "--help"}, {"import", "figures", "--help"}} {
 		code, stdout, stderr := run(t, nil, nil, args...)
 		if code != 0 || !strings.Contains(stdout, "Usage: borderflow") && !strings.Contains(stdout, "Usage:\n  borderflow") || stderr != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
@@ -68,6 +68,11 @@ func TestUsageErrorsExitWithTwo(t *testing.T) {
 		"token without create": {"token"},
 		"token without user":   {"token", "create", "--name", "scanner"},
 		"token, extra word":    {"token", "create", "--user", "ali", "now"},
+		"import, nothing":      {"import"},
+		"import, no file":      {"import", "figures"},
+		"import, unknown kind": {"import", "payroll", "x.csv"},
+		"import, two files":    {"import", "status", "a.csv", "b.csv"},
+		"import, unknown flag": {"import", "figures", "x.csv", "--force"},
 	}
 	for name, args := range cases {
 		code, _, stderr := run(t, nil, nil, args...)
@@ -422,4 +427,107 @@ func (b *syncBuffer) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.Reset()
+}
+
+func TestImportCommand(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+		dir := t.TempDir()
+		file := func(name, content string) string {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}
+		figures := file("figures.csv", "date,crossing,direction,category,trucks,tonnes\r\n"+
+			"2026-11-20,torkham,to_afghanistan,cement,90,3600\r\n2026-11-20,chaman,to_pakistan,coal,12,\r\n")
+		countFigures := func() int64 {
+			target, _ := models.ResolveDatabase(url, "")
+			db, err := models.Open(context.Background(), target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer models.Close(db)
+			var n int64
+			db.Model(&models.DailyFigure{}).Count(&n)
+			return n
+		}
+
+		// A dry run, with the flag after the file: checked, nothing written.
+		code, stdout, stderr := run(t, vars, nil, "import", "figures", figures, "--dry-run")
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "figures.csv: rows read 2; new 2, changed 0, unchanged 0.") ||
+			!strings.Contains(stdout, "dry run: nothing was written") {
+			t.Fatalf("dry run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		if n := countFigures(); n != 0 {
+			t.Fatalf("a dry run wrote %d figures", n)
+		}
+		code, stdout, stderr = run(t, vars, nil, "import", "figures", figures)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "new 2") || !strings.Contains(stdout, "Imported") {
+			t.Fatalf("import: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		code, stdout, _ = run(t, vars, nil, "import", "--dry-run=false", "figures", figures)
+		if code != 0 || !strings.Contains(stdout, "new 0, changed 0, unchanged 2") {
+			t.Errorf("re-import: exit %d, stdout %q", code, stdout)
+		}
+		if n := countFigures(); n != 2 {
+			t.Errorf("%d figures after two imports, want 2", n)
+		}
+
+		// Bad rows: every one on stdout by line and column, one sentence on
+		// stderr, exit 1, nothing written.
+		bad := file("bad.csv", "date,crossing,direction,category,trucks\n2026-11-21,torkham,to_pakistan,coal,5\n"+
+			"2026-11-21,nowhere,to_pakistan,coal,5\n2026-11-21,torkham,to_pakistan,coal,five\n")
+		code, stdout, stderr = run(t, vars, nil, "import", "figures", bad)
+		if code != 1 {
+			t.Errorf("bad rows: exit %d", code)
+		}
+		for _, want := range []string{"Problems:", "Line 3, column 2 (crossing): crossing: “nowhere” is not a crossing",
+			"Line 4, column 5 (trucks): trucks must be a whole number"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout %q does not say %q", stdout, want)
+			}
+		}
+		oneSentence(t, stderr, "bad.csv has 2 problems", "nothing was imported")
+		if n := countFigures(); n != 2 {
+			t.Errorf("%d figures after a refused import, want 2", n)
+		}
+
+		status := file("status.csv", "crossing,state,effective_at,reason,scope,note\n"+
+			"torkham,restricted,2026-11-20T08:30:00+05:00,security,pedestrians_only,\"Trucks stopped, pedestrians pass\"\n")
+		if code, stdout, stderr := run(t, vars, nil, "import", "status", status); code != 0 || !strings.Contains(stdout, "new 1") {
+			t.Errorf("status import: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		code, _, stderr = run(t, vars, nil, "import", "figures", filepath.Join(dir, "missing.csv"))
+		if code != 1 {
+			t.Errorf("missing file: exit %d", code)
+		}
+		oneSentence(t, stderr, "Cannot open", "missing.csv", "check the path")
+		code, _, stderr = run(t, vars, nil, "import", "figures", dir)
+		if code != 1 {
+			t.Errorf("a directory: exit %d", code)
+		}
+		oneSentence(t, stderr, "is not a file")
+	})
+}
+
+func TestImportProgressBarOnlyOnATerminal(t *testing.T) {
+	var out bytes.Buffer
+	bar := &progressBar{r: strings.NewReader(strings.Repeat("x", 1000)), out: &out, name: "f.csv", total: 1000, working: "working"}
+	if _, err := io.ReadAll(bar); err != nil {
+		t.Fatal(err)
+	}
+	bar.finish()
+	if s := out.String(); !strings.Contains(s, "f.csv [") || !strings.Contains(s, "100%") || !strings.Contains(s, "working") || !strings.HasSuffix(s, "\r\033[K") {
+		t.Errorf("progress output %q", s)
+	}
+	// Not a terminal (a buffer, as here, or a pipe): no bar at all.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.csv")
+	_ = os.WriteFile(path, []byte("date,crossing,direction,category,trucks\n"), 0o600)
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATABASE_URL": "sqlite:" + filepath.Join(dir, "bf.db")}, nil, "import", "figures", path)
+	if code != 0 || stderr != "" {
+		t.Errorf("exit %d, stderr %q (want nothing on stderr when it is not a terminal)", code, stderr)
+	}
 }

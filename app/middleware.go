@@ -30,7 +30,8 @@ func (a *App) useMiddleware(e *echo.Echo) {
 		},
 	}))
 	e.Use(a.securityHeaders)
-	e.Use(middleware.BodyLimit(maxBodyBytes))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBodyBytes,
+		Skipper: func(c echo.Context) bool { return ownBodyLimit[c.Path()] }}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
 		Skipper: func(c echo.Context) bool { return precompressedRoutes[c.Path()] }}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))

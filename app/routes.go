@@ -33,6 +33,10 @@ func (a *App) routes() *echo.Echo {
 	v1.Match(readMethods, "/crossings/:slug", a.apiShowCrossing)
 	v1.Match(readMethods, "/crossings/:slug/figures", a.apiCrossingFigures)
 	v1.Match(readMethods, "/crossings/:slug/status-history", a.apiStatusHistory)
+	// API writes (api_write.go): the Bearer token acts as its user, whose
+	// role and crossings each handler checks (a.mayEditCrossing).
+	v1.POST("/crossings/:slug/figures", a.apiWriteFigures, a.noStore, a.requireToken)
+	v1.POST("/crossings/:slug/status", a.apiWriteStatus, a.noStore, a.requireToken)
 	e.Match(readMethods, "/feed.atom", a.showFeed, limit)
 	e.Match(readMethods, "/crossings/:slug/feed.atom", a.showCrossingFeed, limit)
 
@@ -65,6 +69,28 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/admin/tokens", a.showTokens, admins...)
 	e.POST("/admin/tokens", a.createToken, admins...)
 	e.POST("/admin/tokens/:id/revoke", a.revokeToken, admins...)
+
+	// Daily entry, status changes, verification and a day's history
+	// (entry.go, status_form.go, verify.go, day_history.go): each handler
+	// checks that the user works on the crossing (a.staffCrossing);
+	// verifying is for supervisors and administrators.
+	supervisors := slices.Concat(staff, []echo.MiddlewareFunc{a.requireRole(models.RoleSupervisor)})
+	e.GET("/staff/crossings/:slug/entry", a.showEntry, staff...)
+	e.POST("/staff/crossings/:slug/entry", a.saveEntry, staff...)
+	e.GET("/staff/crossings/:slug/status", a.showStatusForm, staff...)
+	e.POST("/staff/crossings/:slug/status", a.recordStatus, staff...)
+	e.GET("/staff/crossings/:slug/days/:date/history", a.showDayHistory, staff...)
+	e.POST("/staff/crossings/:slug/days/:date/verify", a.verifyDay, supervisors...)
+
+	// Imports of CSV files (import.go), for administrators. The upload
+	// reads its own multipart body (up to 50 MB, the file streamed to a
+	// temporary file) after the role check and before the CSRF check, which
+	// then finds its token among the form's fields without the file in memory.
+	upload := []echo.MiddlewareFunc{a.noStore, a.loadSession, a.loadUser, a.requireStaff,
+		a.requireRole(models.RoleAdmin), a.receiveUpload, a.csrfProtection()}
+	e.GET(importPath, a.showImport, admins...)
+	e.POST(importPath, a.checkImport, upload...)
+	e.POST(importPath+"/commit", a.commitImport, admins...)
 
 	// Probes for load balancers and orchestrators.
 	e.GET("/healthz", a.healthz)

@@ -88,11 +88,15 @@ func ResolveDatabase(databaseURL, dataDir string) (DatabaseTarget, error) {
 
 // sqliteDSN sets the pragmas in the DSN so that every pooled connection gets
 // them: WAL for readers beside one writer, a busy timeout instead of
-// immediate "database is locked" errors, foreign keys enforced, and write
-// transactions that take the write lock when they begin.
+// immediate "database is locked" errors, foreign keys enforced, and
+// transactions that take the write lock when they begin, so that two which
+// read and then write wait for each other instead of deadlocking. No
+// _time_format: the driver (glebarez/go-sqlite v1.21.2) stops reading
+// options after it and would ignore _txlock; its default format is the
+// same "sqlite" one.
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // Open connects to the target, checks that it answers, and sets a pool that
