@@ -66,7 +66,7 @@ bench: ## benchmarks: board vs bare Echo under load, large PostgreSQL (about 12 
 	@{ date -u; nproc; grep -m1 'model name' /proc/cpuinfo; uptime; } | tee $(BENCH_LOG)
 	$(GO) test -run '^$$' -bench BoardVersusBareEcho -benchtime 1x -timeout 30m -v ./app \
 		$$(command -v wrk >/dev/null && echo -args -load.wrk) 2>&1 | tee -a $(BENCH_LOG)
-	$(GO) test -p 1 -run '^$$' -bench LargePostgres -benchtime 20x -timeout 30m -v ./app ./models 2>&1 | tee -a $(BENCH_LOG)
+	$(GO) test -p 1 -run '^$$' -bench 'CrossingPageLargePostgres|FiguresYearLargePostgres|QueriesLargePostgres' -benchtime 20x -timeout 30m -v ./app ./models 2>&1 | tee -a $(BENCH_LOG)
 	@uptime | tee -a $(BENCH_LOG)
 
 run: ## serve http://localhost:8080 on the embedded database, with demo data

@@ -93,13 +93,8 @@ type dayAnswer struct {
 
 // statusAnswer is apiStoredStatus as a client reads it.
 type statusAnswer struct {
-	Crossing    string  `json:"crossing"`
-	State       string  `json:"state"`
-	Scope       *string `json:"scope"`
-	Reason      *string `json:"reason"`
-	Note        string  `json:"note"`
-	EffectiveAt string  `json:"effective_at"`
-	RecordedAt  string  `json:"recorded_at"`
+	Crossing string `json:"crossing"`
+	statusJSON
 }
 
 const cementDay = `{"date": "2026-11-27", "figures": [

@@ -82,7 +82,14 @@ type loadRun struct {
 	elapsed   time.Duration
 	latencies []time.Duration
 	firstErr  error
-	foreign   float64 // the share of the machine's CPU other processes used meanwhile; -1 unknown
+	foreign   float64       // the share of the machine's CPU other processes used meanwhile; -1 unknown
+	cpu       time.Duration // CPU time this process and its children used meanwhile
+}
+
+// cpuPerRequest is the CPU time (servers and load generator together) one
+// request cost, in microseconds.
+func (r loadRun) cpuPerRequest() float64 {
+	return float64(r.cpu) / float64(time.Microsecond) / float64(max(r.requests, 1))
 }
 
 func (r loadRun) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -149,7 +156,7 @@ func generateLoad(target string, header http.Header, wantBytes, conns int, warmu
 	time.Sleep(time.Until(until))
 	after := sampleCPU()
 	wg.Wait()
-	run := loadRun{elapsed: measure, foreign: foreignCPU(before, after)}
+	run := loadRun{elapsed: measure, foreign: foreignCPU(before, after), cpu: ownCPU(before, after)}
 	for _, r := range results {
 		run.latencies = append(run.latencies, r.latencies...)
 		run.failures += r.failures
@@ -253,6 +260,12 @@ func medianMS(d []time.Duration) float64 {
 		m = (d[len(d)/2-1] + d[len(d)/2]) / 2
 	}
 	return float64(m) / float64(time.Millisecond)
+}
+
+// ownCPU is the CPU time this process and its descendants used between two
+// samples.
+func ownCPU(before, after cpuSample) time.Duration {
+	return time.Duration(after.self-before.self) * time.Second / clockTicks
 }
 
 // foreignCPU is the share of all CPUs that other processes (not this one,
@@ -522,12 +535,23 @@ func reportBoardLoad(b *testing.B, r boardLoadResult) {
 	b.ReportMetric(ms(boardLat[len(boardLat)-1]), "max_ms_board")
 	b.ReportMetric(ms(percentile(bareLat, 0.50)), "p50_ms_bare")
 	b.ReportMetric(ms(percentile(bareLat, 0.99)), "p99_ms_bare")
+	// CPU time per request, over every round: what a request costs does not
+	// depend on how much CPU a neighbour leaves, so bare/board predicts the
+	// throughput ratio of a CPU-bound server even on a busy machine.
+	var cpuBare, cpuBoard, cpuRatios []float64
+	for i := range r.board {
+		cpuBare, cpuBoard = append(cpuBare, r.bare[i].cpuPerRequest()), append(cpuBoard, r.board[i].cpuPerRequest())
+		cpuRatios = append(cpuRatios, r.bare[i].cpuPerRequest()/r.board[i].cpuPerRequest())
+	}
+	b.ReportMetric(median(cpuBare), "cpu_us/req_bare")
+	b.ReportMetric(median(cpuBoard), "cpu_us/req_board")
+	b.ReportMetric(median(cpuRatios), "cpu_ratio")
 	var rounds []string
 	for i := range r.board {
-		rounds = append(rounds, fmt.Sprintf("bare %.0f, board %.0f = %.2f (p99 %.1f / %.1f ms; others used %s / %s of the CPU)",
+		rounds = append(rounds, fmt.Sprintf("bare %.0f, board %.0f = %.2f (p99 %.1f / %.1f ms; CPU %.0f / %.0f µs a request = %.2f; others used %s / %s of the CPU)",
 			r.bare[i].rps(), r.board[i].rps(), r.board[i].rps()/r.bare[i].rps(),
 			ms(percentile(r.bare[i].latencies, 0.99)), ms(percentile(r.board[i].latencies, 0.99)),
-			pct(r.bare[i].foreign), pct(r.board[i].foreign)))
+			cpuBare[i], cpuBoard[i], cpuRatios[i], pct(r.bare[i].foreign), pct(r.board[i].foreign)))
 	}
 	b.Logf("%d-byte body, %d connections, %s per run, log lines written: %d; rounds:\n%s",
 		r.bodyBytes, *loadConns, *loadDuration, r.logLines, strings.Join(rounds, "\n"))
@@ -562,11 +586,16 @@ func reportBoardLoad(b *testing.B, r boardLoadResult) {
 	b.ReportMetric(median(wrkRatios), "wrk_ratio")
 	b.ReportMetric(median(p99Board), "wrk_p99_ms_board")
 	b.ReportMetric(median(p99Bare), "wrk_p99_ms_bare")
+	cpuRatios = cpuRatios[:0]
+	for i := range r.wrkBoard {
+		cpuRatios = append(cpuRatios, r.wrkBare[i].cpuPerRequest()/r.wrkBoard[i].cpuPerRequest())
+	}
+	b.ReportMetric(median(cpuRatios), "wrk_cpu_ratio")
 	rounds = rounds[:0]
 	for i := range r.wrkBoard {
 		w, v := r.wrkBoard[i], r.wrkBare[i]
-		rounds = append(rounds, fmt.Sprintf("bare %.0f, board %.0f = %.2f (p99 %.1f / %.1f ms; others used %s / %s of the CPU)",
-			v.rps, w.rps, w.rps/v.rps, v.p99ms, w.p99ms, pct(v.foreign), pct(w.foreign)))
+		rounds = append(rounds, fmt.Sprintf("bare %.0f, board %.0f = %.2f (p99 %.1f / %.1f ms; CPU %.0f / %.0f µs a request = %.2f; others used %s / %s of the CPU)",
+			v.rps, w.rps, w.rps/v.rps, v.p99ms, w.p99ms, v.cpuPerRequest(), w.cpuPerRequest(), cpuRatios[i], pct(v.foreign), pct(w.foreign)))
 	}
 	b.Logf("wrk -t2 -c%d -d%s --latency; rounds:\n%s", *loadConns, *loadDuration, strings.Join(rounds, "\n"))
 }
@@ -575,10 +604,17 @@ func reportBoardLoad(b *testing.B, r boardLoadResult) {
 type wrkRun struct {
 	rps, p99ms float64
 	foreign    float64 // as in loadRun (wrk is this process's child)
+	requests   int
+	cpu        time.Duration // as in loadRun: the server's and wrk's
+}
+
+func (w wrkRun) cpuPerRequest() float64 {
+	return float64(w.cpu) / float64(time.Microsecond) / float64(max(w.requests, 1))
 }
 
 var (
 	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkN   = regexp.MustCompile(`(\d+) requests in `)
 	wrkP99 = regexp.MustCompile(`\s99%\s+([0-9.]+)(us|ms|s)\b`)
 	wrkErr = regexp.MustCompile(`Non-2xx or 3xx responses|Socket errors`)
 )
@@ -616,7 +652,10 @@ func runWrk(b *testing.B, target, encoding string) wrkRun {
 	if m == nil || l == nil {
 		b.Fatalf("cannot read wrk's output:\n%s", out)
 	}
-	w := wrkRun{foreign: foreignCPU(before, after)}
+	w := wrkRun{foreign: foreignCPU(before, after), cpu: ownCPU(before, after)}
+	if n := wrkN.FindStringSubmatch(out); n != nil {
+		w.requests, _ = strconv.Atoi(n[1])
+	}
 	w.rps, _ = strconv.ParseFloat(m[1], 64)
 	w.p99ms, _ = strconv.ParseFloat(l[1], 64)
 	switch l[2] {

@@ -73,8 +73,13 @@ type importView struct {
 // newImportView words a report in the reader's language.
 func newImportView(l *Locale, r models.ImportReport) importView {
 	v := importView{FileName: r.FileName, Kind: r.Kind, Report: r}
-	v.Summary = l.T("import.summary", "File", r.FileName, "Rows", l.Number(r.Rows), "Inserted", l.Number(r.Inserted),
-		"Updated", l.Number(r.Updated), "Unchanged", l.Number(r.Unchanged))
+	if r.OK() {
+		v.Summary = l.T("import.summary", "File", r.FileName, "Rows", l.Number(r.Rows), "Inserted", l.Number(r.Inserted),
+			"Updated", l.Number(r.Updated), "Unchanged", l.Number(r.Unchanged))
+	} else {
+		// The rows were not compared with what is stored: only how many there were.
+		v.Summary = l.T("import.summary_refused", "File", r.FileName, "Rows", l.Number(r.Rows), "Problems", l.Number(r.ErrorCount))
+	}
 	for _, n := range []struct {
 		key   string
 		count int

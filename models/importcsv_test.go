@@ -543,3 +543,29 @@ func TestImportOnSQLiteLetsOthersWriteWhileItReadsTheFile(t *testing.T) {
 		t.Errorf("report = %+v", report)
 	}
 }
+
+func TestImportReaderCountsFieldsAgainstTheHeader(t *testing.T) {
+	csv := "date,crossing,direction,category,trucks\n" +
+		"2026-11-25,torkham,to_pakistan,coal,4,\n" + // a spreadsheet's trailing comma: fine
+		"2026-11-25,torkham,to_pakistan,coal,4,5\n" + // an extra value: refused
+		"2026-11-25,torkham,to_pakistan,coal\n" // a value missing: refused
+	r := models.NewImportReader(strings.NewReader(csv), models.ImportFigures)
+	var lines []int
+	for {
+		row, ok := r.Next()
+		if !ok {
+			break
+		}
+		lines = append(lines, row.Line)
+		if len(row.Fields) != 5 || row.Value("trucks") != "4" || row.Column("trucks") != 5 || row.Value("tonnes") != "" {
+			t.Errorf("line %d: %q", row.Line, row.Fields)
+		}
+	}
+	errs, _ := r.Errors()
+	if fmt.Sprint(lines) != "[2]" || fmt.Sprint(problems(errs)) != "[3: csv_field_count 4: csv_field_count]" {
+		t.Errorf("rows on lines %v, problems %v", lines, problems(errs))
+	}
+	if errs[0].Params["Got"] != 6 || errs[0].Params["Want"] != 5 {
+		t.Errorf("params %v", errs[0].Params)
+	}
+}
