@@ -98,7 +98,7 @@ func (a *App) servePage(c echo.Context, name, key string, build func(l *Locale) 
 func newRenderedPage(content pageContent, body []byte, now time.Time) *renderedPage {
 	sum := sha256.Sum256(body)
 	var gz bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	w, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
 	_, _ = w.Write(body)
 	_ = w.Close()
 	return &renderedPage{

@@ -73,16 +73,18 @@ func LatestStatusChanges(ctx context.Context, db *gorm.DB, crossingIDs []int64, 
 	if len(crossingIDs) == 0 {
 		return latest, nil
 	}
-	var changes []StatusChange
-	err := db.WithContext(ctx).
-		Where("crossing_id IN ? AND effective_at <= ?", crossingIDs, now.UTC()).
-		Where("effective_at = (SELECT MAX(s2.effective_at) FROM status_changes s2 WHERE s2.crossing_id = status_changes.crossing_id AND s2.effective_at <= ?)", now.UTC()).
-		Find(&changes).Error
-	if err != nil {
-		return nil, fmt.Errorf("read current statuses: %w", err)
-	}
-	for _, c := range changes {
-		latest[c.CrossingID] = c
+	// One indexed probe per crossing (a handful): the newest change at or
+	// before now, read from the (crossing_id, effective_at) index.
+	for _, id := range crossingIDs {
+		var found []StatusChange
+		err := db.WithContext(ctx).Where("crossing_id = ? AND effective_at <= ?", id, now.UTC()).
+			Order("effective_at DESC").Limit(1).Find(&found).Error
+		if err != nil {
+			return nil, fmt.Errorf("read current statuses: %w", err)
+		}
+		if len(found) == 1 {
+			latest[id] = found[0]
+		}
 	}
 	return latest, nil
 }
