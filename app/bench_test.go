@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"borderflow/models"
 	"borderflow/models/testdb"
@@ -152,11 +150,11 @@ func generateLoad(target string, header http.Header, wantBytes, conns int, warmu
 		})
 	}
 	time.Sleep(time.Until(from))
-	before := sampleCPU()
+	before := testdb.SampleCPU()
 	time.Sleep(time.Until(until))
-	after := sampleCPU()
+	after := testdb.SampleCPU()
 	wg.Wait()
-	run := loadRun{elapsed: measure, foreign: foreignCPU(before, after), cpu: ownCPU(before, after)}
+	run := loadRun{elapsed: measure, foreign: testdb.ForeignCPU(before, after), cpu: testdb.OwnCPU(before, after)}
 	for _, r := range results {
 		run.latencies = append(run.latencies, r.latencies...)
 		run.failures += r.failures
@@ -167,115 +165,6 @@ func generateLoad(target string, header http.Header, wantBytes, conns int, warmu
 	run.requests = len(run.latencies)
 	slices.Sort(run.latencies)
 	return run
-}
-
-// cpuSample is the machine's busy CPU time (steal included) and that of
-// this process and its descendants (the PostgreSQL server the harness
-// started, wrk), reaped children included, in clock ticks.
-type cpuSample struct {
-	at         time.Time
-	busy, self int64
-	ok         bool
-}
-
-// clockTicks is Linux's USER_HZ, the unit of /proc/stat.
-const clockTicks = 100
-
-func sampleCPU() cpuSample {
-	s := cpuSample{at: time.Now()}
-	stat, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return s
-	}
-	line, _, _ := strings.Cut(string(stat), "\n")
-	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	if len(f) < 9 || f[0] != "cpu" {
-		return s
-	}
-	for _, i := range []int{1, 2, 3, 6, 7, 8} {
-		n, _ := strconv.ParseInt(f[i], 10, 64)
-		s.busy += n
-	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return s
-	}
-	parent := map[int]int{}
-	ticks := map[int]int64{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // gone
-		}
-		_, rest, _ := strings.Cut(string(data), ") ")
-		g := strings.Fields(rest) // state ppid ... utime (11) stime cutime cstime (14)
-		if len(g) < 15 {
-			continue
-		}
-		parent[pid], _ = strconv.Atoi(g[1])
-		for _, i := range []int{11, 12, 13, 14} {
-			n, _ := strconv.ParseInt(g[i], 10, 64)
-			ticks[pid] += n
-		}
-	}
-	mine := map[int]bool{os.Getpid(): true}
-	for changed := true; changed; {
-		changed = false
-		for pid, ppid := range parent {
-			if !mine[pid] && mine[ppid] {
-				mine[pid], changed = true, true
-			}
-		}
-	}
-	for pid := range mine {
-		s.self += ticks[pid]
-	}
-	s.ok = true
-	return s
-}
-
-// reportOthersCPU reports how much of the machine's CPU other processes
-// used since before, so that a figure taken beside a busy neighbour shows
-// it (over a second at least: /proc counts in hundredths of a second).
-func reportOthersCPU(b *testing.B, before cpuSample) {
-	after := sampleCPU()
-	if f := foreignCPU(before, after); f >= 0 && after.at.Sub(before.at) >= time.Second {
-		b.ReportMetric(100*f, "others_cpu_%")
-	}
-}
-
-// medianMS is the median of durations, in milliseconds.
-func medianMS(d []time.Duration) float64 {
-	if len(d) == 0 {
-		return 0
-	}
-	d = slices.Clone(d)
-	slices.Sort(d)
-	m := d[len(d)/2]
-	if len(d)%2 == 0 {
-		m = (d[len(d)/2-1] + d[len(d)/2]) / 2
-	}
-	return float64(m) / float64(time.Millisecond)
-}
-
-// ownCPU is the CPU time this process and its descendants used between two
-// samples.
-func ownCPU(before, after cpuSample) time.Duration {
-	return time.Duration(after.self-before.self) * time.Second / clockTicks
-}
-
-// foreignCPU is the share of all CPUs that other processes (not this one,
-// not its descendants) kept busy between two samples, or -1 when unknown.
-func foreignCPU(before, after cpuSample) float64 {
-	if !before.ok || !after.ok {
-		return -1
-	}
-	capacity := after.at.Sub(before.at).Seconds() * clockTicks * float64(runtime.NumCPU())
-	return max(0, float64((after.busy-before.busy)-(after.self-before.self))/capacity)
 }
 
 func fetchOnce(client *http.Client, target string, header http.Header, wantBytes int) error {
@@ -642,9 +531,9 @@ func runWrk(b *testing.B, target, encoding string) wrkRun {
 	if *loadWarmup >= time.Second {
 		run(*loadWarmup)
 	}
-	before := sampleCPU()
+	before := testdb.SampleCPU()
 	out := run(*loadDuration)
-	after := sampleCPU()
+	after := testdb.SampleCPU()
 	if wrkErr.MatchString(out) {
 		b.Errorf("wrk saw errors on %s:\n%s", target, out)
 	}
@@ -652,7 +541,7 @@ func runWrk(b *testing.B, target, encoding string) wrkRun {
 	if m == nil || l == nil {
 		b.Fatalf("cannot read wrk's output:\n%s", out)
 	}
-	w := wrkRun{foreign: foreignCPU(before, after), cpu: ownCPU(before, after)}
+	w := wrkRun{foreign: testdb.ForeignCPU(before, after), cpu: testdb.OwnCPU(before, after)}
 	if n := wrkN.FindStringSubmatch(out); n != nil {
 		w.requests, _ = strconv.Atoi(n[1])
 	}
@@ -670,127 +559,13 @@ func runWrk(b *testing.B, target, encoding string) wrkRun {
 // ---------------------------------------------------------------------------
 // PostgreSQL with five years of figures for ten crossings.
 
-// The large fixture, the same as models/benchfixture_test.go's (a _test.go
-// file cannot be imported across packages): change both together. The two
-// reference crossings plus eight more, each with a figure for every
-// (direction, category, regime) on every day (54 rows a crossing a day), and
-// a closure or restriction about every 19 days; five years make 986,040
-// daily_figures rows, written a year per INSERT … SELECT in day order.
-var fixtureCrossings = []struct {
-	slug, name, afghanSide, province string
-	latitude, longitude              float64
-}{
-	{"ghulam-khan", "Ghulam Khan", "Gurbuz (Khost)", "Khyber Pakhtunkhwa", 33.21, 69.96},
-	{"angoor-adda", "Angoor Adda", "Barmal (Paktika)", "Khyber Pakhtunkhwa", 32.32, 69.38},
-	{"kharlachi", "Kharlachi", "Dand-e-Patan (Paktia)", "Khyber Pakhtunkhwa", 33.87, 69.94},
-	{"gursal", "Gursal", "Dangam (Kunar)", "Khyber Pakhtunkhwa", 34.79, 71.52},
-	{"badini", "Badini", "Shamulzayi (Zabul)", "Balochistan", 31.07, 68.47},
-	{"arandu", "Arandu", "Barikot (Kunar)", "Khyber Pakhtunkhwa", 35.37, 71.56},
-	{"nawa-pass", "Nawa Pass", "Nari (Kunar)", "Khyber Pakhtunkhwa", 34.66, 71.28},
-	{"barabcha", "Barabcha", "Bahramcha (Helmand)", "Balochistan", 29.87, 64.07},
-}
-
-const fixtureFiguresSQL = `
-INSERT INTO daily_figures (crossing_id, day, direction, category_id, regime, trucks, tonnes, value_usd,
-                           source, created_at, updated_at)
-SELECT x.id, g.day, dir.direction, c.id, r.regime, t.trucks,
-       CASE WHEN c.loaded THEN t.trucks * 20 END,
-       CASE WHEN c.loaded THEN t.trucks * c.value_per_truck_usd END,
-       'import',
-       (g.day + time '21:00') AT TIME ZONE x.time_zone,
-       (g.day + time '21:00') AT TIME ZONE x.time_zone
-FROM (SELECT d::date AS day FROM generate_series(?::date, ?::date, interval '1 day') AS d) AS g
-CROSS JOIN crossings x
-CROSS JOIN (VALUES ('to_afghanistan'), ('to_pakistan')) AS dir(direction)
-CROSS JOIN cargo_categories c
-CROSS JOIN (VALUES ('bilateral'), ('transit')) AS r(regime)
-CROSS JOIN LATERAL (SELECT abs(hashtext(x.slug || g.day::text || dir.direction || c.code || r.regime)) % 40 AS trucks) AS t
-WHERE x.active AND (c.loaded OR r.regime = 'bilateral')
-ORDER BY g.day, x.sort_order, dir.direction, c.sort_order, r.regime`
-
-const fixtureStatusSQL = `
-INSERT INTO status_changes (crossing_id, state, scope, reason, note, effective_at, recorded_at, source)
-WITH spells AS (
-    SELECT x.id AS crossing_id,
-           (g.ts + make_interval(hours => abs(hashtext(x.slug || g.ts::text)) % 24)) AT TIME ZONE x.time_zone AS closed_at,
-           make_interval(hours => 6 + abs(hashtext(g.ts::text || x.slug)) % 90) AS lasted,
-           abs(hashtext(x.slug || 'reason' || g.ts::text)) AS h
-    FROM crossings x
-    CROSS JOIN generate_series(?::timestamp, ?::timestamp, interval '19 days') AS g(ts)
-    WHERE x.active
-)
-SELECT id, 'open', NULL, NULL, 'Open for trade', ?::date::timestamp AT TIME ZONE time_zone,
-       ?::date::timestamp AT TIME ZONE time_zone, 'import'
-FROM crossings WHERE active
-UNION ALL
-SELECT crossing_id, CASE WHEN h % 4 = 0 THEN 'restricted' ELSE 'closed' END,
-       CASE WHEN h % 4 = 0 THEN 'cargo_closed' END,
-       (ARRAY['security', 'political', 'protest', 'documentation', 'maintenance', 'weather', 'holiday', 'other'])[1 + h % 8],
-       'Closed (fixture)', closed_at, closed_at + interval '10 minutes', 'import'
-FROM spells WHERE closed_at <= ?
-UNION ALL
-SELECT crossing_id, 'open', NULL, NULL, 'Reopened (fixture)', closed_at + lasted, closed_at + lasted + interval '10 minutes', 'import'
-FROM spells WHERE closed_at + lasted <= ?`
-
-// loadLargeFixture is models/benchfixture_test.go's, returning nothing.
-func loadLargeFixture(tb testing.TB, db *gorm.DB, days int, end models.Date, now time.Time) {
-	tb.Helper()
-	ctx := context.Background()
-	started := time.Now()
-	first := end.AddDays(1 - days)
-	for i, c := range fixtureCrossings {
-		err := db.WithContext(ctx).Exec(`INSERT INTO crossings (slug, name, afghan_side, province, latitude, longitude, hours, records_from, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, 'Trade 08:00–17:00', ?, ?)`,
-			c.slug, c.name, c.afghanSide, c.province, c.latitude, c.longitude, first, 3+i).Error
-		if err != nil {
-			tb.Fatalf("add crossing %s: %v", c.slug, err)
-		}
-	}
-	if err := db.WithContext(ctx).Exec("UPDATE crossings SET records_from = ?", first).Error; err != nil {
-		tb.Fatal(err)
-	}
-	unverifiedFrom := end.AddDays(-2)
-	for from := first; !from.After(end); from = from.AddDays(365) {
-		to := from.AddDays(364)
-		if to.After(end) {
-			to = end
-		}
-		if err := db.WithContext(ctx).Exec(fixtureFiguresSQL, from, to).Error; err != nil {
-			tb.Fatalf("write fixture figures %s to %s: %v", from, to, err)
-		}
-	}
-	// Days before the last two are verified, as a supervisor would leave them.
-	if err := db.WithContext(ctx).Exec(`INSERT INTO crossing_days (crossing_id, day, version, verified_at, updated_at)
-		SELECT crossing_id, day, 1, CASE WHEN day < ? THEN max(updated_at) END, max(updated_at)
-		FROM daily_figures GROUP BY crossing_id, day`, unverifiedFrom).Error; err != nil {
-		tb.Fatalf("write fixture crossing days: %v", err)
-	}
-	utcNow := now.UTC()
-	err := db.WithContext(ctx).Exec(fixtureStatusSQL, first.AddDays(10), end, first, first, utcNow, utcNow).Error
-	if err != nil {
-		tb.Fatalf("write fixture status changes: %v", err)
-	}
-	if err := db.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
-		tb.Fatal(err)
-	}
-	var figures int64
-	if err := db.WithContext(ctx).Model(&models.DailyFigure{}).Count(&figures).Error; err != nil {
-		tb.Fatal(err)
-	}
-	tb.Logf("large fixture: 10 crossings, %d days (%s to %s): %d daily_figures rows, written in %s",
-		days, first, end, figures, time.Since(started).Round(time.Millisecond))
-}
-
-// fixtureDays is five years of days, both ends included.
-const fixtureDays = 5*365 + 1
-
 // newLargePostgresApp builds the App on a PostgreSQL database of its own
 // holding the five-year fixture, ending today.
 func newLargePostgresApp(b *testing.B) *App {
 	b.Helper()
 	a := newBenchApp(b, testdb.PostgresURL(b), io.Discard)
 	now := time.Now()
-	loadLargeFixture(b, a.DB(), fixtureDays, models.DateOf(now, a.cfg.TimeZone), now)
+	testdb.LoadLarge(b, a.DB(), testdb.LargeDays, models.DateOf(now, a.cfg.TimeZone), now)
 	return a
 }
 
@@ -863,16 +638,16 @@ func BenchmarkCrossingPageLargePostgres(b *testing.B) {
 			serveRequest(b, h, path, "192.0.2.1:1234") // connections and statements warm
 			var size int
 			var took []time.Duration
-			before := sampleCPU()
+			before := testdb.SampleCPU()
 			for b.Loop() {
 				start := time.Now()
 				a.pages.invalidate()
 				size = serveRequest(b, h, path, "192.0.2.1:1234")
 				took = append(took, time.Since(start))
 			}
-			reportOthersCPU(b, before)
+			testdb.ReportOthersCPU(b, before)
 			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(time.Millisecond), "ms/op")
-			b.ReportMetric(medianMS(took), "p50_ms")
+			b.ReportMetric(testdb.MedianMS(took), "p50_ms")
 			b.ReportMetric(float64(size), "body_bytes")
 		})
 	}
@@ -880,7 +655,7 @@ func BenchmarkCrossingPageLargePostgres(b *testing.B) {
 	// (every 30 s on a busy server): the time until all have their answer.
 	b.Run("torkham_50_at_once", func(b *testing.B) {
 		var failed atomic.Int64
-		before := sampleCPU()
+		before := testdb.SampleCPU()
 		for b.Loop() {
 			a.pages.invalidate()
 			var wg sync.WaitGroup
@@ -897,7 +672,7 @@ func BenchmarkCrossingPageLargePostgres(b *testing.B) {
 			}
 			wg.Wait()
 		}
-		reportOthersCPU(b, before)
+		testdb.ReportOthersCPU(b, before)
 		if n := failed.Load(); n > 0 {
 			b.Fatalf("%d requests did not answer 200", n)
 		}
@@ -967,7 +742,7 @@ func BenchmarkFiguresYearLargePostgres(b *testing.B) {
 			var apiTook, modelTook, sqlTook []time.Duration
 			var rows, size int
 			i := 0
-			before := sampleCPU()
+			before := testdb.SampleCPU()
 			for b.Loop() {
 				// A client address of its own for each request, so that the
 				// API's rate limit (per client) never answers 429.
@@ -998,7 +773,7 @@ func BenchmarkFiguresYearLargePostgres(b *testing.B) {
 				}
 				rows = n
 			}
-			reportOthersCPU(b, before)
+			testdb.ReportOthersCPU(b, before)
 			per := func(d time.Duration) float64 { return float64(d) / float64(b.N) / float64(time.Millisecond) }
 			b.ReportMetric(0, "ns/op")
 			b.ReportMetric(per(api), "api_ms/op")
@@ -1006,11 +781,11 @@ func BenchmarkFiguresYearLargePostgres(b *testing.B) {
 			b.ReportMetric(per(sql), "sql_floor_ms/op")
 			// Medians, and ratios of medians: a neighbour's burst of work
 			// moves a mean more than a median.
-			b.ReportMetric(medianMS(apiTook), "api_p50_ms")
-			b.ReportMetric(medianMS(modelTook), "model_p50_ms")
-			b.ReportMetric(medianMS(sqlTook), "sql_floor_p50_ms")
-			b.ReportMetric(medianMS(apiTook)/medianMS(sqlTook), "api/floor")
-			b.ReportMetric(medianMS(modelTook)/medianMS(sqlTook), "model/floor")
+			b.ReportMetric(testdb.MedianMS(apiTook), "api_p50_ms")
+			b.ReportMetric(testdb.MedianMS(modelTook), "model_p50_ms")
+			b.ReportMetric(testdb.MedianMS(sqlTook), "sql_floor_p50_ms")
+			b.ReportMetric(testdb.MedianMS(apiTook)/testdb.MedianMS(sqlTook), "api/floor")
+			b.ReportMetric(testdb.MedianMS(modelTook)/testdb.MedianMS(sqlTook), "model/floor")
 			b.ReportMetric(float64(rows), "rows")
 			b.ReportMetric(float64(size), "body_bytes")
 		})

@@ -45,7 +45,7 @@ const floorColumns = "crossing_id, day, direction, category_id, regime, trucks, 
 //	go test -run '^$' -bench ImportLargePostgres -benchtime 1x -timeout 60m ./app
 func BenchmarkImportLargePostgres(b *testing.B) {
 	dir := b.TempDir()
-	rowsPerDay := (2 + len(fixtureCrossings)) * 2 * 14 * 2
+	rowsPerDay := (2 + len(testdb.LargeCrossings)) * 2 * 14 * 2
 	days := (*importRows + rowsPerDay - 1) / rowsPerDay
 	end := models.DateOf(time.Now(), time.FixedZone("PKT", 5*3600)).AddDays(-1)
 	first := end.AddDays(1 - days)
@@ -60,7 +60,7 @@ func BenchmarkImportLargePostgres(b *testing.B) {
 		heapMB, rssMB    float64
 	}
 	var rounds []round
-	before := sampleCPU()
+	before := testdb.SampleCPU()
 	for r := range *importRounds {
 		importURL, floorURL := testdb.PostgresURL(b), testdb.PostgresURL(b)
 		importDB, floorDB := openBenchDB(b, importURL), openBenchDB(b, floorURL)
@@ -127,7 +127,7 @@ func BenchmarkImportLargePostgres(b *testing.B) {
 		}
 		return v
 	}()), "peak_rss_MB")
-	reportOthersCPU(b, before)
+	testdb.ReportOthersCPU(b, before)
 }
 
 func openBenchDB(b *testing.B, url string) *gorm.DB {
@@ -147,9 +147,9 @@ func openBenchDB(b *testing.B, url string) *gorm.DB {
 // Chaman, all with records from first.
 func prepareImportBench(b *testing.B, db *gorm.DB, first models.Date) {
 	b.Helper()
-	for i, c := range fixtureCrossings {
+	for i, c := range testdb.LargeCrossings {
 		err := db.Exec(`INSERT INTO crossings (slug, name, afghan_side, province, latitude, longitude, records_from, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.slug, c.name, c.afghanSide, c.province, c.latitude, c.longitude, first, 3+i).Error
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.Slug, c.Name, c.AfghanSide, c.Province, c.Latitude, c.Longitude, first, 3+i).Error
 		if err != nil {
 			b.Fatal(err)
 		}
