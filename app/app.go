@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -37,6 +38,9 @@ type App struct {
 	sessions   *scs.SessionManager // staff login sessions, kept in the database
 	echo       *echo.Echo
 	now        func() time.Time
+	// requestLog takes the one line a request while serving (see Run);
+	// nil outside Run, when requests are logged through log.
+	requestLog *slog.Logger
 }
 
 // New opens and migrates the database (under a lock), loads demo data into
@@ -92,6 +96,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	out := a.cfg.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	requestLogs := newBatchedWriter(out)
+	defer func() { _ = requestLogs.Close() }()
+	a.requestLog = newLoggerTo(a.cfg, requestLogs)
 	if a.cfg.Jobs {
 		a.scheduler.Start(ctx)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -63,9 +64,9 @@ func (a *App) newBoardCards(entries []models.BoardEntry, now time.Time) []boardC
 // showBoard renders GET /: each crossing's status, since when and why, when
 // it was last updated, and its recent days' loaded trucks by direction.
 func (a *App) showBoard(c echo.Context) error {
-	return a.servePage(c, "board", "/", func(l *Locale) (pageContent, error) {
+	return a.servePage(c, "board", "/", func(ctx context.Context, l *Locale) (pageContent, error) {
 		now := a.now()
-		entries, err := models.Board(c.Request().Context(), a.db, now)
+		entries, err := models.Board(ctx, a.db, now)
 		if err != nil {
 			return pageContent{}, err
 		}

@@ -19,7 +19,6 @@ type chartSeries struct {
 type chartSegment struct {
 	Y, H   float64
 	Fill   string
-	Label  string
 	Trucks int
 }
 
@@ -71,7 +70,7 @@ func newBarChart(days []models.Date, series []chartSeries, values dayValues, wid
 	slot := (width - left) / float64(max(len(days), 1))
 	gap := math.Max(1, slot*0.15)
 	for i, d := range days {
-		bar := chartBar{X: left + float64(i)*slot + gap/2, W: slot - gap, Day: d, Reported: reported[i]}
+		bar := chartBar{X: tenth(left + float64(i)*slot + gap/2), W: tenth(slot - gap), Day: d, Reported: reported[i]}
 		y := ch.Bottom
 		for _, s := range series {
 			n := totals[i][s.Key]
@@ -80,18 +79,22 @@ func newBarChart(days []models.Date, series []chartSeries, values dayValues, wid
 			}
 			h := plot * float64(n) / float64(scaleMax)
 			y -= h
-			bar.Segments = append(bar.Segments, chartSegment{Y: y, H: h, Fill: s.Fill, Label: s.Label, Trucks: n})
+			bar.Segments = append(bar.Segments, chartSegment{Y: tenth(y), H: tenth(h), Fill: s.Fill, Trucks: n})
 			bar.Total += n
 		}
 		ch.Bars = append(ch.Bars, bar)
 	}
 	if left > 0 {
 		for _, v := range []int{0, scaleMax / 2, scaleMax} {
-			ch.Ticks = append(ch.Ticks, chartTick{Y: ch.Bottom - plot*float64(v)/float64(scaleMax), Value: v})
+			ch.Ticks = append(ch.Ticks, chartTick{Y: tenth(ch.Bottom - plot*float64(v)/float64(scaleMax)), Value: v})
 		}
 	}
 	return ch
 }
+
+// tenth rounds a coordinate to a tenth of a user unit, far finer than a
+// pixel, so that the page does not carry digits like 17.310000000000002.
+func tenth(x float64) float64 { return math.Round(x*10) / 10 }
 
 // niceCeiling rounds n up to 1, 2 or 5 times a power of ten, so that the
 // axis reads in round numbers.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -96,21 +97,11 @@ func (a *App) showCrossing(c echo.Context) error {
 		return err
 	}
 	slug := c.Param("slug")
-	return a.servePage(c, "crossing", "/crossings/"+slug+"?direction="+direction, func(l *Locale) (pageContent, error) {
-		ctx := c.Request().Context()
+	return a.servePage(c, "crossing", "/crossings/"+slug+"?direction="+direction, func(ctx context.Context, l *Locale) (pageContent, error) {
 		now := a.now()
-		entries, err := models.Board(ctx, a.db, now)
+		entry, err := models.CrossingBoard(ctx, a.db, slug, now)
 		if err != nil {
 			return pageContent{}, err
-		}
-		var entry *models.BoardEntry
-		for i := range entries {
-			if entries[i].Crossing.Slug == slug {
-				entry = &entries[i]
-			}
-		}
-		if entry == nil {
-			return pageContent{}, fmt.Errorf("crossing %q: %w", slug, models.ErrNotFound)
 		}
 		crossing := entry.Crossing
 		history, err := models.StatusHistory(ctx, a.db, crossing.ID, now.AddDate(0, 0, -closureDays), now)
@@ -127,7 +118,7 @@ func (a *App) showCrossing(c echo.Context) error {
 			return pageContent{}, err
 		}
 		p := crossingPage{
-			Card:      a.newBoardCards([]models.BoardEntry{*entry}, now)[0],
+			Card:      a.newBoardCards([]models.BoardEntry{entry}, now)[0],
 			Direction: direction,
 			Closures:  models.Closures(history, now),
 			Latitude:  strconv.FormatFloat(crossing.Latitude, 'f', 2, 64),
@@ -229,13 +220,13 @@ func newTimeline(spells []models.StatusSpell, from, now time.Time, loc *time.Loc
 	x := func(t time.Time) float64 { return tl.Width * t.Sub(from).Seconds() / span }
 	for _, s := range spells {
 		tl.Bands = append(tl.Bands, timelineBand{
-			X: x(s.Start), W: max(x(s.End)-x(s.Start), 1),
+			X: tenth(x(s.Start)), W: tenth(max(x(s.End)-x(s.Start), 1)),
 			Fill: stateFills[s.Change.State], State: string(s.Change.State), Spell: s,
 		})
 	}
 	first := time.Date(from.In(loc).Year(), from.In(loc).Month()+1, 1, 0, 0, 0, 0, loc)
 	for m := first; m.Before(now); m = m.AddDate(0, 1, 0) {
-		tl.Months = append(tl.Months, timelineTick{X: x(m), Label: m.Format("Jan 2006")})
+		tl.Months = append(tl.Months, timelineTick{X: tenth(x(m)), Label: m.Format("Jan 2006")})
 	}
 	return tl
 }

@@ -21,9 +21,12 @@ var rtlLanguages = map[string]bool{"ur": true, "ps": true, "fa": true, "ar": tru
 
 // Translator holds the message catalogs of every language borderflow speaks.
 type Translator struct {
-	bundle  *i18n.Bundle
 	matcher language.Matcher
 	tags    []language.Tag
+	// locales holds one Locale per catalog, made once: a Locale is
+	// read-only, and making one per request cost a noticeable share of
+	// serving a cached page.
+	locales map[language.Tag]*Locale
 }
 
 // NewTranslator loads the embedded catalogs (locales/<tag>.toml); English
@@ -45,7 +48,21 @@ func NewTranslator() (*Translator, error) {
 		}
 	}
 	tags := bundle.LanguageTags()
-	return &Translator{bundle: bundle, matcher: language.NewMatcher(tags), tags: tags}, nil
+	tr := &Translator{matcher: language.NewMatcher(tags), tags: tags, locales: map[language.Tag]*Locale{}}
+	for _, tag := range tags {
+		base, _ := tag.Base()
+		dir := "ltr"
+		if rtlLanguages[base.String()] {
+			dir = "rtl"
+		}
+		tr.locales[tag] = &Locale{
+			Tag:       tag,
+			Dir:       dir,
+			localizer: i18n.NewLocalizer(bundle, tag.String()),
+			printer:   message.NewPrinter(tag),
+		}
+	}
+	return tr, nil
 }
 
 // Locale picks the best language for the preferences given, in order (an
@@ -67,17 +84,7 @@ func (tr *Translator) Locale(preferences ...string) *Locale {
 			tag = tr.tags[index]
 		}
 	}
-	base, _ := tag.Base()
-	dir := "ltr"
-	if rtlLanguages[base.String()] {
-		dir = "rtl"
-	}
-	return &Locale{
-		Tag:       tag,
-		Dir:       dir,
-		localizer: i18n.NewLocalizer(tr.bundle, tag.String()),
-		printer:   message.NewPrinter(tag),
-	}
+	return tr.locales[tag]
 }
 
 // Locale translates and formats for one language; templates reach it as .L.

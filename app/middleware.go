@@ -82,7 +82,11 @@ func (a *App) requestLogger() echo.MiddlewareFunc {
 			if v.Error != nil {
 				attrs = append(attrs, slog.String("err", v.Error.Error()))
 			}
-			a.log.LogAttrs(context.Background(), level, "request", attrs...)
+			log := a.log
+			if a.requestLog != nil && level < slog.LevelError {
+				log = a.requestLog
+			}
+			log.LogAttrs(context.Background(), level, "request", attrs...)
 			return nil
 		},
 	})

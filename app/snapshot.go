@@ -3,8 +3,10 @@ package app
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +18,9 @@ import (
 // pageTTL bounds how long a rendered public page is reused: the pages say
 // "closed for 3 days 4 hours", so even without a write they age.
 const pageTTL = 30 * time.Second
+
+// pageRenderTimeout bounds a shared render of a public page.
+const pageRenderTimeout = 20 * time.Second
 
 // pageContent is what a public page's builder returns for rendering.
 type pageContent struct {
@@ -37,27 +42,61 @@ type renderedPage struct {
 }
 
 // pageCache holds the rendered public pages. A write to the data calls
-// invalidate; otherwise a page lives for pageTTL.
+// invalidate; otherwise a page lives for pageTTL. Requests that find a page
+// missing while another request renders it wait for that render instead of
+// starting their own, so an expiry under load costs one render, not one per
+// waiting request.
 type pageCache struct {
-	mu    sync.Mutex
-	pages map[string]*renderedPage
+	mu         sync.Mutex
+	pages      map[string]*renderedPage
+	rendering  map[string]*pageRender
+	generation uint64 // counts invalidations; a render begun before one is not kept
 }
 
-func newPageCache() *pageCache { return &pageCache{pages: map[string]*renderedPage{}} }
+// pageRender is a render in progress that later requests for the same page wait for.
+type pageRender struct {
+	done chan struct{}
+	page *renderedPage
+	err  error
+}
 
-func (pc *pageCache) get(key string, now time.Time) *renderedPage {
+func newPageCache() *pageCache {
+	return &pageCache{pages: map[string]*renderedPage{}, rendering: map[string]*pageRender{}}
+}
+
+// load returns the page under key, rendering it with render when it is
+// missing or expired; concurrent callers share one render.
+func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPage, error)) (*renderedPage, error) {
 	pc.mu.Lock()
-	defer pc.mu.Unlock()
 	if p, ok := pc.pages[key]; ok && now.Before(p.expires) {
-		return p
+		pc.mu.Unlock()
+		return p, nil
 	}
-	return nil
-}
+	if r, ok := pc.rendering[key]; ok {
+		pc.mu.Unlock()
+		<-r.done
+		return r.page, r.err
+	}
+	// Until render returns, waiters would see this error: it is what they
+	// get if the render panics.
+	r := &pageRender{done: make(chan struct{}), err: errors.New("rendering the page failed")}
+	pc.rendering[key] = r
+	generation := pc.generation
+	pc.mu.Unlock()
 
-func (pc *pageCache) put(key string, p *renderedPage) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	pc.pages[key] = p
+	defer func() {
+		pc.mu.Lock()
+		delete(pc.rendering, key)
+		// A write that landed during the render may not be in it: serve it
+		// to those who asked before the write, but do not keep it.
+		if r.err == nil && generation == pc.generation {
+			pc.pages[key] = r.page
+		}
+		pc.mu.Unlock()
+		close(r.done)
+	}()
+	r.page, r.err = render()
+	return r.page, r.err
 }
 
 // invalidate drops every rendered page, so the next request sees new data.
@@ -65,6 +104,7 @@ func (pc *pageCache) invalidate() {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	clear(pc.pages)
+	pc.generation++
 }
 
 // precompressedRoutes are served from the page cache, gzipped in advance,
@@ -74,23 +114,27 @@ var precompressedRoutes = map[string]bool{"/": true, "/crossings/:slug": true}
 // servePage answers a public page from the cache, rendering it with build
 // when absent or expired. key names the page's variant (path and options);
 // the language is added here.
-func (a *App) servePage(c echo.Context, name, key string, build func(l *Locale) (pageContent, error)) error {
+func (a *App) servePage(c echo.Context, name, key string, build func(ctx context.Context, l *Locale) (pageContent, error)) error {
 	l := a.locale(c)
 	key = l.Lang() + " " + key
 	now := a.now()
-	page := a.pages.get(key, now)
-	if page == nil {
-		content, err := build(l)
+	page, err := a.pages.load(key, now, func() (*renderedPage, error) {
+		// The render is shared by every request waiting for it, so it must
+		// not stop when the request that started it goes away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), pageRenderTimeout)
+		defer cancel()
+		content, err := build(ctx, l)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var buf bytes.Buffer
-		err = a.renderer.Render(&buf, name, Page{L: l, Title: content.Title, Data: content.Data})
-		if err != nil {
-			return err
+		if err := a.renderer.Render(&buf, name, Page{L: l, Title: content.Title, Data: content.Data}); err != nil {
+			return nil, err
 		}
-		page = newRenderedPage(content, buf.Bytes(), now)
-		a.pages.put(key, page)
+		return newRenderedPage(content, buf.Bytes(), now), nil
+	})
+	if err != nil {
+		return err
 	}
 	return writePage(c, page)
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,6 +42,28 @@ func Board(ctx context.Context, db *gorm.DB, now time.Time) ([]BoardEntry, error
 	if err != nil {
 		return nil, err
 	}
+	return boardEntries(ctx, db, crossings, now)
+}
+
+// CrossingBoard reads what the board shows of the active crossing slug, as
+// of the instant now, without reading the other crossings.
+func CrossingBoard(ctx context.Context, db *gorm.DB, slug string, now time.Time) (BoardEntry, error) {
+	crossing, err := CrossingBySlug(ctx, db, slug)
+	if err != nil {
+		return BoardEntry{}, err
+	}
+	if !crossing.Active {
+		return BoardEntry{}, fmt.Errorf("crossing %q is not active: %w", slug, ErrNotFound)
+	}
+	entries, err := boardEntries(ctx, db, []Crossing{crossing}, now)
+	if err != nil {
+		return BoardEntry{}, err
+	}
+	return entries[0], nil
+}
+
+// boardEntries reads the board's entries of the crossings given, in their order.
+func boardEntries(ctx context.Context, db *gorm.DB, crossings []Crossing, now time.Time) ([]BoardEntry, error) {
 	ids := make([]int64, len(crossings))
 	for i, c := range crossings {
 		ids[i] = c.ID

@@ -407,7 +407,7 @@ func versionConflict(tx *gorm.DB, base int, current CrossingDay, stored []DailyF
 	for _, r := range stored {
 		cat := cats[r.CategoryID]
 		vc.Figures = append(vc.Figures, FigureRow{Day: r.Day, Direction: r.Direction, CategoryCode: cat.Code, Loaded: cat.Loaded,
-			Regime: r.Regime, Trucks: r.Trucks, Tonnes: r.Tonnes, ValueUSD: r.ValueUSD, Verified: current.Verified(), UpdatedAt: r.UpdatedAt})
+			Regime: r.Regime, Trucks: r.Trucks, Tonnes: r.Tonnes, ValueUSD: r.ValueUSD, Verified: current.Verified()})
 	}
 	if current.UpdatedBy != nil {
 		var names []string
