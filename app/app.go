@@ -38,6 +38,9 @@ type App struct {
 	sessions   *scs.SessionManager // staff login sessions, kept in the database
 	echo       *echo.Echo
 	now        func() time.Time
+	uploads    string // where checked import files wait for their commit
+	// embeddedLock keeps a second process from serving the same SQLite file.
+	embeddedLock *models.EmbeddedLock
 	// requestLog takes the one line a request while serving (see Run);
 	// nil outside Run, when requests are logged through log.
 	requestLog *slog.Logger
@@ -48,7 +51,7 @@ type App struct {
 // builds the router.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	log := NewLogger(cfg)
-	a := &App{cfg: cfg, log: log, now: time.Now, pages: newPageCache()}
+	a := &App{cfg: cfg, log: log, now: time.Now, pages: newPageCache(), uploads: defaultUploadDir()}
 	var err error
 	if a.translator, err = NewTranslator(); err != nil {
 		return nil, err
@@ -59,16 +62,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.renderer, err = NewRenderer(borderflow.Files, a.assets); err != nil {
 		return nil, err
 	}
+	if cfg.Database.Dialect == models.DialectSQLite {
+		if a.embeddedLock, err = models.LockEmbedded(cfg.Database.Path); err != nil {
+			return nil, err
+		}
+	}
 	if a.db, err = models.Open(ctx, cfg.Database, log); err != nil {
+		a.embeddedLock.Release()
 		return nil, err
 	}
 	if err := models.Migrate(ctx, a.db, log); err != nil {
-		_ = models.Close(a.db)
+		a.closeDatabase()
 		return nil, err
 	}
 	if cfg.Demo {
 		if err := a.loadFirstStartDemo(ctx); err != nil {
-			_ = models.Close(a.db)
+			a.closeDatabase()
 			return nil, err
 		}
 	}
@@ -103,6 +112,12 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	requestLogs := newBatchedWriter(out)
 	defer func() { _ = requestLogs.Close() }()
 	a.requestLog = newLoggerTo(a.cfg, requestLogs)
+	if a.cfg.Database.Dialect == models.DialectPostgres {
+		// Writes made through other replicas, imports and jobs arrive here.
+		listenCtx, stopListening := context.WithCancel(ctx)
+		defer stopListening()
+		go models.ListenForChanges(listenCtx, a.cfg.Database, a.log, func(string) { a.pages.invalidate() })
+	}
 	if a.cfg.Jobs {
 		a.scheduler.Start(ctx)
 	}
@@ -122,7 +137,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	a.scheduler.Stop()
-	if err := models.Close(a.db); err != nil {
+	if err := a.closeDatabase(); err != nil {
 		a.log.Warn("close database", "err", err)
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
@@ -134,5 +149,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 // Close releases the App's resources without serving (for tests and commands).
 func (a *App) Close() error {
 	a.scheduler.Stop()
+	return a.closeDatabase()
+}
+
+// closeDatabase closes the database and lets another process serve it.
+func (a *App) closeDatabase() error {
+	defer a.embeddedLock.Release()
 	return models.Close(a.db)
 }

@@ -73,27 +73,6 @@ func serveLoopback(tb testing.TB, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-// serveApp runs the App as borderflow serve does (App.Run, with its
-// server settings and its batched request log) on a free loopback port and
-// returns its base URL; the App stops when the benchmark ends.
-func serveApp(tb testing.TB, a *App) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- a.Run(ctx, ln) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-stopped; err != nil {
-			tb.Errorf("App.Run: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // loadRun is one fixed-length run of the load generator against one server.
 type loadRun struct {
 	requests  int
@@ -318,7 +297,7 @@ func BenchmarkBoardVersusBareEcho(b *testing.B) {
 			if v.encoding != "" {
 				header.Set("Accept-Encoding", v.encoding)
 			}
-			boardURL := serveApp(b, a)
+			boardURL := runApp(b, a)
 			body, replay := servedBoard(b, boardURL, header)
 			if got := replay.Get("Content-Encoding"); got != v.encoding {
 				b.Fatalf("the App answered with Content-Encoding %q, want %q", got, v.encoding)

@@ -142,11 +142,14 @@ type keptUpload struct {
 // ID from a form can never name another path.
 var uploadID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// uploadDir is where checked files wait for their commit. Each replica
-// keeps its own: behind a load balancer without sticky sessions a commit
-// may land on another replica, which then asks for the file again.
-func uploadDir() (string, error) {
-	dir := filepath.Join(os.TempDir(), "borderflow-imports")
+// defaultUploadDir is where checked files wait for their commit. Each
+// replica keeps its own: behind a load balancer without sticky sessions a
+// commit may land on another replica, which then asks for the file again.
+func defaultUploadDir() string { return filepath.Join(os.TempDir(), "borderflow-imports") }
+
+// uploadDir returns the App's upload directory, created if need be.
+func (a *App) uploadDir() (string, error) {
+	dir := a.uploads
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create the upload directory: %w", err)
 	}
@@ -157,7 +160,7 @@ func uploadDir() (string, error) {
 // new random ID, with its description beside it, and clears away the
 // files whose time has passed.
 func (a *App) keepUpload(src io.Reader, meta keptUpload) (string, error) {
-	dir, err := uploadDir()
+	dir, err := a.uploadDir()
 	if err != nil {
 		return "", err
 	}
@@ -186,7 +189,7 @@ func (a *App) keepUpload(src io.Reader, meta keptUpload) (string, error) {
 		}
 	}
 	if err != nil {
-		dropUpload(id)
+		a.dropUpload(id)
 		return "", err
 	}
 	return id, nil
@@ -204,7 +207,7 @@ func (a *App) openUpload(id string, userID int64) (*os.File, keptUpload, error) 
 	if !uploadID.MatchString(id) {
 		return nil, keptUpload{}, errUploadGone
 	}
-	dir, err := uploadDir()
+	dir, err := a.uploadDir()
 	if err != nil {
 		return nil, keptUpload{}, err
 	}
@@ -221,8 +224,8 @@ func (a *App) openUpload(id string, userID int64) (*os.File, keptUpload, error) 
 }
 
 // dropUpload removes a kept file and its description.
-func dropUpload(id string) {
-	if dir, err := uploadDir(); err == nil && uploadID.MatchString(id) {
+func (a *App) dropUpload(id string) {
+	if dir, err := a.uploadDir(); err == nil && uploadID.MatchString(id) {
 		_ = os.Remove(filepath.Join(dir, id+".csv"))
 		_ = os.Remove(filepath.Join(dir, id+".json"))
 	}
@@ -352,12 +355,12 @@ func (a *App) checkImport(c echo.Context) error {
 	}
 	view, err := a.runImport(c, id, meta, true)
 	if err != nil {
-		dropUpload(id)
+		a.dropUpload(id)
 		return err
 	}
 	page.View = view
 	if !view.Report.OK() {
-		dropUpload(id)
+		a.dropUpload(id)
 		return a.renderImportPage(c, http.StatusUnprocessableEntity, page)
 	}
 	page.Upload = id
@@ -384,7 +387,7 @@ func (a *App) commitImport(c echo.Context) error {
 	page := adminImportPage{Kind: meta.Kind, Confirm: meta.Confirm, View: view, Done: view.Report.Committed}
 	status := http.StatusOK
 	if view.Report.Committed {
-		dropUpload(id)
+		a.dropUpload(id)
 		a.pages.invalidate()
 		a.log.Info("import", "kind", meta.Kind, "file", meta.FileName, "rows", view.Report.Rows, "inserted", view.Report.Inserted,
 			"updated", view.Report.Updated, "user", u.Username, "request_id", requestID(c))

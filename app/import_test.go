@@ -169,7 +169,7 @@ func TestImportPageRefusesGarbageAndOversizedFiles(t *testing.T) {
 	createAccount(t, a, "root", models.RoleAdmin)
 	admin := signIn(t, a, "root", testPassword)
 	admin.get("/admin/import")
-	dir, err := uploadDir()
+	dir, err := a.uploadDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestImportPageIsForAdministratorsWithACSRFToken(t *testing.T) {
 		if rec := admin.post("/admin/import/commit", map[string][]string{"upload": {id}}); rec.Code != http.StatusGone {
 			t.Errorf("an expired file's commit: %d", rec.Code)
 		}
-		dropUpload(id)
+		a.dropUpload(id)
 	})
 }
 

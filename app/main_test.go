@@ -36,6 +36,7 @@ func newTestApp(t testing.TB, databaseURL string) *App {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	a.uploads = t.TempDir() // tests in other processes must not see these files
 	t.Cleanup(func() { _ = a.Close() })
 	return a
 }

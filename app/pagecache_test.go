@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -80,23 +78,12 @@ func TestServedRequestsAreLoggedByShutdown(t *testing.T) {
 	a := newSQLiteApp(t)
 	a.cfg.LogOutput = logs
 	a.log = NewLogger(a.cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- a.Run(ctx, ln) }()
+	base, stop := startApp(t, a)
 	const requests = 30
 	for range requests {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
+		fetchBody(t, base+"/healthz")
 	}
-	cancel()
-	if err := <-ran; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if n := strings.Count(logs.String(), "path=/healthz"); n != requests {
