@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,7 +29,34 @@ const AuditPageSize = 50
 // AuditLog returns up to AuditPageSize records that match f, newest first,
 // and whether older ones match too.
 func AuditLog(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry, bool, error) {
-	q := db.WithContext(ctx).Model(&AuditEntry{})
+	db = db.WithContext(ctx)
+	var changes []string
+	if f.Crossing != nil {
+		var ids []int64
+		if err := db.Model(&StatusChange{}).Where("crossing_id = ?", f.Crossing.ID).Pluck("id", &ids).Error; err != nil {
+			return nil, false, fmt.Errorf("read the status changes of %s: %w", f.Crossing.Slug, err)
+		}
+		for _, id := range ids {
+			changes = append(changes, strconv.FormatInt(id, 10))
+		}
+	}
+	var entries []AuditEntry
+	if err := auditQuery(db, f, changes).Find(&entries).Error; err != nil {
+		return nil, false, fmt.Errorf("read the audit log: %w", err)
+	}
+	if len(entries) > AuditPageSize {
+		return entries[:AuditPageSize], true, nil
+	}
+	return entries, false, nil
+}
+
+// auditQuery selects a page of the records that match f, one more than a
+// page so that the caller knows whether more follow; changes are the IDs
+// of the status changes of f.Crossing. Each way a record can belong to a
+// crossing is a condition that an index answers, so that a crossing with
+// few records is found without reading the whole log.
+func auditQuery(db *gorm.DB, f AuditFilter, changes []string) *gorm.DB {
+	q := db.Model(&AuditEntry{})
 	for column, value := range map[string]string{"entity": f.Entity, "action": f.Action, "actor": f.Actor, "request_id": f.RequestID} {
 		if value != "" {
 			q = q.Where(column+" = ?", value)
@@ -43,9 +71,13 @@ func AuditLog(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry, bo
 		if Dialect(db) == DialectSQLite {
 			match, prefix = "entity_id GLOB ?", c.Slug+"/*"
 		}
-		q = q.Where("((entity = ? AND entity_id = ?) OR (entity IN ? AND "+match+") OR "+
-			"(entity = ? AND entity_id IN (SELECT CAST(id AS TEXT) FROM status_changes WHERE crossing_id = ?)))",
-			"crossing", c.Slug, []string{"crossing_day", "plausibility_limit"}, prefix, "status_change", c.ID)
+		cond := "(entity = ? AND entity_id = ?) OR (entity IN ? AND " + match + ")"
+		args := []any{"crossing", c.Slug, []string{"crossing_day", "plausibility_limit"}, prefix}
+		if len(changes) > 0 {
+			cond += " OR (entity = ? AND entity_id IN ?)"
+			args = append(args, "status_change", changes)
+		}
+		q = q.Where("("+cond+")", args...)
 	}
 	if !f.From.IsZero() {
 		q = q.Where("at >= ?", f.From.UTC())
@@ -56,12 +88,5 @@ func AuditLog(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry, bo
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)
 	}
-	var entries []AuditEntry
-	if err := q.Order("id DESC").Limit(AuditPageSize + 1).Find(&entries).Error; err != nil {
-		return nil, false, fmt.Errorf("read the audit log: %w", err)
-	}
-	if len(entries) > AuditPageSize {
-		return entries[:AuditPageSize], true, nil
-	}
-	return entries, false, nil
+	return q.Order("id DESC").Limit(AuditPageSize + 1)
 }
