@@ -30,11 +30,9 @@ func (a *App) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		if currentUser(c) != nil {
 			return next(c)
 		}
-		back := c.Request().URL.Path
-		if c.Request().Method == http.MethodGet {
-			back = c.Request().URL.RequestURI()
-		}
-		q := url.Values{"next": {back}}
+		// The query stays: a form's action carries its page's (the entry
+		// form's ?date=), and a GET of that address shows the same page.
+		q := url.Values{"next": {c.Request().URL.RequestURI()}}
 		if ended, _ := c.Get(ctxSessionEnded).(bool); ended {
 			q.Set("ended", "1")
 		}

@@ -407,11 +407,22 @@ func TestExpiredSessionMidFormWritesNothing(t *testing.T) {
 		}
 		rec := b.post(entryPath("torkham", day), entryValues(day, 0, typicalDay))
 		redirectsToSignIn(t, rec)
-		if loc := rec.Header().Get("Location"); loc != "/login?next="+url.QueryEscape("/staff/crossings/torkham/entry") {
-			t.Errorf("sent to %q", loc)
+		loc := rec.Header().Get("Location")
+		if loc != "/login?next="+url.QueryEscape(entryPath("torkham", day)) {
+			t.Errorf("sent to %q, want the sign-in page keeping the day in the address", loc)
 		}
 		if n := storedFigures(t, a); n != 0 {
 			t.Errorf("%d figures stored without a session", n)
+		}
+		// Signing in there leads back to the same day's form, where the
+		// browser restores what was typed.
+		next, _ := page(t, b.get(loc)).Find(`input[name="next"]`).Attr("value")
+		rec = b.post("/login", url.Values{"username": {"gul.khan"}, "password": {testPassword}, "next": {next}})
+		if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != entryPath("torkham", day) {
+			t.Errorf("after signing in: %d to %q, want %s", rec.Code, got, entryPath("torkham", day))
+		}
+		if v, _ := page(t, b.get(entryPath("torkham", day))).Find(`input[name="date"]`).Attr("value"); v != day.String() {
+			t.Errorf("the form is for %q, want %s", v, day)
 		}
 		// Without the CSRF token: refused, nothing written.
 		b = signIn(t, a, "gul.khan", testPassword)

@@ -60,8 +60,8 @@ func (a *App) showLogin(c echo.Context) error {
 }
 
 // login handles POST /login. While the account or the address is
-// throttled the password is not even checked; otherwise every attempt is
-// recorded for the throttle, and every decision logged. A wrong password
+// throttled the password is not even checked; every attempt, refused or
+// checked, is recorded for the throttle, and every decision logged. A wrong password
 // and an unknown user get the same message after the same work.
 func (a *App) login(c echo.Context) error {
 	ctx, l := c.Request().Context(), a.locale(c)
@@ -75,6 +75,14 @@ func (a *App) login(c echo.Context) error {
 		return err
 	}
 	if wait > 0 {
+		// Recorded as a failure, so the throttle holds while guessing goes
+		// on; the wait named is the one that this attempt leaves.
+		if err := models.RecordThrottledLogin(ctx, a.db, username, ip, now); err != nil {
+			return err
+		}
+		if wait, err = models.LoginThrottle(ctx, a.db, username, ip, now); err != nil {
+			return err
+		}
 		a.logAuth(c, "throttled", username)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		form.Error = l.T("login.throttled", "Wait", l.N("duration.minutes", int(math.Ceil(wait.Minutes()))))

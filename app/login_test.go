@@ -175,20 +175,48 @@ func TestSignInThrottle(t *testing.T) {
 			if code != http.StatusTooManyRequests || b.sessionCookie() != nil {
 				t.Fatalf("the right password while throttled: %d, session %v", code, b.sessionCookie())
 			}
-			// The first failure was 5 minutes ago; it leaves the window in 10.
-			if !strings.Contains(msg, "wait 10 minutes") {
+			// The refused attempt is stored as a failure: the five latest now
+			// start with the second, 4 minutes ago, which leaves in 11.
+			if !strings.Contains(msg, "wait 11 minutes") {
 				t.Errorf("message %q does not say how long to wait", msg)
 			}
-			if n := loginAttempts(t, a, "gul.khan", false); n != 5 {
-				t.Errorf("failures recorded = %d, want 5 (refused attempts are not checked, so not counted)", n)
+			if n := loginAttempts(t, a, "gul.khan", false); n != 6 {
+				t.Errorf("failures recorded = %d, want 6 (5 checked, 1 refused)", n)
+			}
+			var refused int64
+			a.db.Model(&models.LoginAttempt{}).Where("username = ? AND throttled = ? AND ip = ?", "gul.khan", true, "203.0.113.7").Count(&refused)
+			if refused != 1 {
+				t.Errorf("throttled attempts stored = %d, want 1, with its address", refused)
 			}
 			// Another account from the same address is not affected.
 			if _, code, _ := attempt("203.0.113.7:1000", "sana", testPassword); code != http.StatusSeeOther {
 				t.Errorf("another account while gul.khan is throttled: %d", code)
 			}
 			now = now.Add(10 * time.Minute)
+			if _, code, _ := attempt("203.0.113.7:1000", "gul.khan", testPassword); code != http.StatusTooManyRequests {
+				t.Errorf("10 minutes on, before the wait named: %d", code)
+			}
+			now = now.Add(12 * time.Minute)
 			if b, code, msg := attempt("203.0.113.7:1000", "gul.khan", testPassword); code != http.StatusSeeOther || b.sessionCookie() == nil {
 				t.Errorf("after the wait: %d %q", code, msg)
+			}
+		})
+
+		t.Run("guessing on while throttled keeps the throttle on", func(t *testing.T) {
+			now = now.Add(time.Hour)
+			for range 5 {
+				attempt("198.51.100.50:1000", "sana", "guess number one two")
+			}
+			// A guess a minute for half an hour: without the refused
+			// attempts counted, one of them would have been checked.
+			for range 30 {
+				now = now.Add(time.Minute)
+				if _, code, _ := attempt("198.51.100.50:1000", "sana", testPassword); code != http.StatusTooManyRequests {
+					t.Fatalf("a guess while throttled was checked: %d", code)
+				}
+			}
+			if n := loginAttempts(t, a, "sana", false); n != 35 {
+				t.Errorf("failures of sana recorded = %d, want 35", n)
 			}
 		})
 

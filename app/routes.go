@@ -41,7 +41,7 @@ func (a *App) routes() *echo.Echo {
 	e.Match(readMethods, "/crossings/:slug/feed.atom", a.showCrossingFeed, limit)
 
 	// Staff side: accounts and sign-in (auth.go, sessions.go, csrf.go,
-	// login.go, account.go, staff.go, admin_users.go, tokens.go). Only these
+	// login.go, account.go, staff.go, admin_users.go, tokens.go, admin_*.go). Only these
 	// routes read or write a session, so the public pages above stay
 	// cookie-free and cacheable. Every staff route is never cached, loads
 	// the session, checks the CSRF token of every state-changing request,
@@ -69,6 +69,24 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/admin/tokens", a.showTokens, admins...)
 	e.POST("/admin/tokens", a.createToken, admins...)
 	e.POST("/admin/tokens/:id/revoke", a.revokeToken, admins...)
+
+	// Reference data and the audit log, for administrators
+	// (admin_crossings.go, admin_categories.go, admin_limits.go,
+	// admin_audit.go): each change is stored with its audit record in one
+	// transaction.
+	e.GET("/admin/crossings", a.showCrossings, admins...)
+	e.GET("/admin/crossings/new", a.showNewCrossing, admins...)
+	e.POST("/admin/crossings", a.createCrossing, admins...)
+	e.GET("/admin/crossings/:id", a.showCrossingForm, admins...)
+	e.POST("/admin/crossings/:id", a.updateCrossing, admins...)
+	e.GET("/admin/categories", a.showCategories, admins...)
+	e.GET("/admin/categories/new", a.showNewCategory, admins...)
+	e.POST("/admin/categories", a.createCategory, admins...)
+	e.GET("/admin/categories/:id", a.showCategoryForm, admins...)
+	e.POST("/admin/categories/:id", a.updateCategory, admins...)
+	e.GET("/admin/limits", a.showLimits, admins...)
+	e.POST("/admin/limits", a.saveLimits, admins...)
+	e.GET("/admin/audit", a.showAudit, admins...)
 
 	// Daily entry, status changes, verification and a day's history
 	// (entry.go, status_form.go, verify.go, day_history.go): each handler

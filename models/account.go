@@ -3,12 +3,16 @@ package models
 import "time"
 
 // LoginAttempt records one try to sign in; throttling counts the failures.
+// A Throttled attempt was refused without its password being checked; it
+// counts as a failure, so that guessing on while throttled keeps the
+// throttle on.
 type LoginAttempt struct {
 	ID        int64
 	At        time.Time `gorm:"autoCreateTime"`
 	Username  string
 	IP        string `gorm:"column:ip"`
 	Succeeded bool
+	Throttled bool
 }
 
 // APIToken lets a machine client act as a user through the API. Only the

@@ -205,10 +205,20 @@ const maxRecordedUsername = 64
 
 // RecordLoginAttempt stores one attempt to sign in that was checked.
 func RecordLoginAttempt(ctx context.Context, db *gorm.DB, username, ip string, succeeded bool, at time.Time) error {
-	if utf8.RuneCountInString(username) > maxRecordedUsername {
-		username = string([]rune(username)[:maxRecordedUsername])
+	return recordLoginAttempt(ctx, db, LoginAttempt{At: at, Username: username, IP: ip, Succeeded: succeeded})
+}
+
+// RecordThrottledLogin stores an attempt that the throttle refused before
+// checking its password: a failure, marked as throttled.
+func RecordThrottledLogin(ctx context.Context, db *gorm.DB, username, ip string, at time.Time) error {
+	return recordLoginAttempt(ctx, db, LoginAttempt{At: at, Username: username, IP: ip, Throttled: true})
+}
+
+func recordLoginAttempt(ctx context.Context, db *gorm.DB, attempt LoginAttempt) error {
+	if utf8.RuneCountInString(attempt.Username) > maxRecordedUsername {
+		attempt.Username = string([]rune(attempt.Username)[:maxRecordedUsername])
 	}
-	attempt := LoginAttempt{At: at.UTC(), Username: username, IP: ip, Succeeded: succeeded}
+	attempt.At = attempt.At.UTC()
 	if err := db.WithContext(ctx).Create(&attempt).Error; err != nil {
 		return fmt.Errorf("record login attempt: %w", err)
 	}
@@ -216,8 +226,10 @@ func RecordLoginAttempt(ctx context.Context, db *gorm.DB, username, ip string, s
 }
 
 // LoginThrottle returns how long sign-in to the account username from ip
-// must wait, zero when it may go ahead. Attempts it refuses are not
-// recorded as failures, so that the wait it names stays true.
+// must wait, zero when it may go ahead. The attempts it refuses are
+// recorded (RecordThrottledLogin) and count as failures: whoever keeps
+// guessing while throttled stays throttled, and the wait to name is the
+// one LoginThrottle gives after the refused attempt is recorded.
 func LoginThrottle(ctx context.Context, db *gorm.DB, username, ip string, now time.Time) (time.Duration, error) {
 	db = db.WithContext(ctx)
 	windowStart := now.Add(-LoginThrottleWindow).UTC()

@@ -1,0 +1,23 @@
+-- +goose Up
+-- The audit browser pages newest first by id and filters by actor, action,
+-- request ID, time and crossing; each of these would otherwise walk the
+-- whole log for a rare value.
+CREATE INDEX audit_log_actor ON audit_log (actor, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_request ON audit_log (request_id);
+CREATE INDEX audit_log_at ON audit_log (at);
+-- A crossing's days are "slug/YYYY-MM-DD": a prefix match, which a btree
+-- serves under any collation only with the pattern operator class.
+CREATE INDEX audit_log_entity_prefix ON audit_log (entity, entity_id text_pattern_ops);
+
+-- A sign-in refused by the throttle is recorded too (unchecked, so it says
+-- nothing of the password), and counts as a failure while it lasts.
+ALTER TABLE login_attempts ADD COLUMN throttled boolean NOT NULL DEFAULT false;
+
+-- +goose Down
+ALTER TABLE login_attempts DROP COLUMN throttled;
+DROP INDEX audit_log_entity_prefix;
+DROP INDEX audit_log_at;
+DROP INDEX audit_log_request;
+DROP INDEX audit_log_action;
+DROP INDEX audit_log_actor;
