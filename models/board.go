@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -48,12 +47,9 @@ func Board(ctx context.Context, db *gorm.DB, now time.Time) ([]BoardEntry, error
 // CrossingBoard reads what the board shows of the active crossing slug, as
 // of the instant now, without reading the other crossings.
 func CrossingBoard(ctx context.Context, db *gorm.DB, slug string, now time.Time) (BoardEntry, error) {
-	crossing, err := CrossingBySlug(ctx, db, slug)
+	crossing, err := PublicCrossingBySlug(ctx, db, slug)
 	if err != nil {
 		return BoardEntry{}, err
-	}
-	if !crossing.Active {
-		return BoardEntry{}, fmt.Errorf("crossing %q is not active: %w", slug, ErrNotFound)
 	}
 	entries, err := boardEntries(ctx, db, []Crossing{crossing}, now)
 	if err != nil {
