@@ -539,6 +539,9 @@ func (a *App) apiWrite(c echo.Context, crossing models.Crossing, body []byte,
 		c.Response().Header().Set(headerReplayed, "true")
 	} else {
 		a.pages.invalidate()
+		if strings.HasSuffix(c.Path(), "/figures") {
+			a.metrics.figureDaysSaved("api", 1)
+		}
 		a.log.Info("API write", "path", req.URL.Path, "status", answer.Status, "user", currentUser(c).Username,
 			"request_id", requestID(c))
 	}

@@ -39,6 +39,7 @@ type App struct {
 	echo       *echo.Echo
 	now        func() time.Time
 	uploads    string // where checked import files wait for their commit
+	metrics    *metrics
 	// embeddedLock keeps a second process from serving the same SQLite file.
 	embeddedLock *models.EmbeddedLock
 	// requestLog takes the one line a request while serving (see Run);
@@ -69,6 +70,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if a.db, err = models.Open(ctx, cfg.Database, log); err != nil {
 		a.embeddedLock.Release()
+		return nil, err
+	}
+	if a.metrics, err = newMetrics(a.db); err != nil {
+		a.closeDatabase()
 		return nil, err
 	}
 	if err := models.Migrate(ctx, a.db, log); err != nil {

@@ -438,6 +438,7 @@ func (a *App) saveEntry(c echo.Context) error {
 			return err
 		default:
 			a.pages.invalidate()
+			a.metrics.figureDaysSaved("form", 1)
 			a.log.Info("figures saved", "crossing", crossing.Slug, "day", form.Day, "version", saved.Version,
 				"user", u.Username, "request_id", requestID(c))
 			a.flash(c, "entry.saved")

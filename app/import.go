@@ -389,6 +389,7 @@ func (a *App) commitImport(c echo.Context) error {
 	if view.Report.Committed {
 		a.dropUpload(id)
 		a.pages.invalidate()
+		a.metrics.figureDaysSaved("import", view.Report.DaysChanged)
 		a.log.Info("import", "kind", meta.Kind, "file", meta.FileName, "rows", view.Report.Rows, "inserted", view.Report.Inserted,
 			"updated", view.Report.Updated, "user", u.Username, "request_id", requestID(c))
 	} else {

@@ -64,12 +64,14 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requestLogger writes one structured line a request, with its request ID.
+// requestLogger writes one structured line a request, with its request
+// ID, and counts the request in the metrics.
 func (a *App) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true,
 		LogRemoteIP: true, LogRequestID: true, LogError: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			a.metrics.observeRequest(c.Path(), v.Method, v.Status, v.Latency)
 			level := slog.LevelInfo
 			if v.Status >= 500 {
 				level = slog.LevelError

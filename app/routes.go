@@ -113,5 +113,6 @@ func (a *App) routes() *echo.Echo {
 	// Probes for load balancers and orchestrators.
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	e.GET("/metrics", a.serveMetrics)
 	return e
 }
