@@ -41,7 +41,7 @@ func oneSentence(t *testing.T, stderr string, mentions ...string) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}, {"import", "--help"}, {"import", "figures", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}, {"import", "--help"}, {"import", "figures", "--help"}, {"jobs", "--help"}, {"jobs", "list", "--help"}, {"jobs", "run", "--help"}} {
 		code, stdout, stderr := run(t, nil, nil, args...)
 		if code != 0 || !strings.Contains(stdout, "Usage: borderflow") && !strings.Contains(stdout, "Usage:\n  borderflow") || stderr != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
@@ -73,6 +73,12 @@ func TestUsageErrorsExitWithTwo(t *testing.T) {
 		"import, unknown kind": {"import", "payroll", "x.csv"},
 		"import, two files":    {"import", "status", "a.csv", "b.csv"},
 		"import, unknown flag": {"import", "figures", "x.csv", "--force"},
+		"jobs, nothing":        {"jobs"},
+		"jobs, unknown verb":   {"jobs", "start"},
+		"jobs list, extra":     {"jobs", "list", "cleanup"},
+		"jobs run, no name":    {"jobs", "run"},
+		"jobs run, two names":  {"jobs", "run", "cleanup", "stale-data"},
+		"jobs run, no --to":    {"jobs", "run", "cleanup", "--from", "2026-01-01"},
 	}
 	for name, args := range cases {
 		code, _, stderr := run(t, nil, nil, args...)
@@ -95,6 +101,8 @@ func TestInvalidConfigurationIsRefusedNamingTheVariable(t *testing.T) {
 		{"BORDERFLOW_TRUSTED_PROXIES", "10.0.0.0/33"},
 		{"BORDERFLOW_LOG_FORMAT", "xml"},
 		{"BORDERFLOW_BASE_URL", "borderflow.example.org"},
+		{"BORDERFLOW_JOB_SCHEDULES", "stale-data=@every banana"},
+		{"BORDERFLOW_JOB_SCHEDULES", "nightly=@hourly"},
 	}
 	for _, c := range cases {
 		vars := map[string]string{"BORDERFLOW_DATA_DIR": filepath.Join(dir, "data"), c.variable: c.value}
@@ -530,4 +538,98 @@ func TestImportProgressBarOnlyOnATerminal(t *testing.T) {
 	if code != 0 || stderr != "" {
 		t.Errorf("exit %d, stderr %q (want nothing on stderr when it is not a terminal)", code, stderr)
 	}
+}
+
+func TestJobsRunRefusesUnknownJobsAndBadDates(t *testing.T) {
+	cases := []struct {
+		args     []string
+		mentions []string
+	}{
+		{[]string{"jobs", "run", "nightly"}, []string{`no job "nightly"`, "cleanup, stale-data"}},
+		{[]string{"jobs", "run"}, []string{"cleanup, stale-data"}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-13-01", "--to", "2026-12-31"}, []string{"--from", `"2026-13-01"`, "YYYY-MM-DD"}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-01-01", "--to", "yesterday"}, []string{"--to", `"yesterday"`}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-02-01", "--to", "2026-01-01"}, []string{"--to 2026-01-01 is before --from 2026-02-01"}},
+		{[]string{"jobs", "run", "stale-data", "--from", "2026-01-01", "--to", "2026-01-31"}, []string{"stale-data job takes no --from/--to"}},
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	for _, c := range cases {
+		code, stdout, stderr := run(t, map[string]string{"BORDERFLOW_DATA_DIR": dataDir}, nil, c.args...)
+		if code != 2 || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want 2 and nothing", c.args, code, stdout)
+		}
+		oneSentence(t, stderr, c.mentions...)
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Error("a refused jobs run touched the database")
+	}
+	_, _, stderr := run(t, map[string]string{"BORDERFLOW_JOB_SCHEDULES": "stale-data=@every banana"}, nil, "serve")
+	oneSentence(t, stderr, "BORDERFLOW_JOB_SCHEDULES", "stale-data", `"@every banana"`)
+}
+
+func TestJobsListAndRun(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url, "BORDERFLOW_JOB_SCHEDULES": "stale-data=@every 10m"}
+		code, stdout, stderr := run(t, vars, nil, "jobs", "list")
+		if code != 0 || stderr != "" {
+			t.Fatalf("jobs list: exit %d, %q", code, stderr)
+		}
+		for _, want := range []string{"cleanup", "30 3 * * *", "expired login sessions", "stale-data", "@every 10m", "never", "Asia/Karachi"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("jobs list does not show %q:\n%s", want, stdout)
+			}
+		}
+		next := time.Now().In(karachi(t)).Truncate(10 * time.Minute).Add(10 * time.Minute).Format("2006-01-02 15:04")
+		if !strings.Contains(stdout, next) {
+			t.Errorf("jobs list does not give stale-data's next run at %s:\n%s", next, stdout)
+		}
+
+		code, stdout, stderr = run(t, vars, nil, "jobs", "run", "stale-data")
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Ran stale-data: succeeded, 2 rows written") || !strings.Contains(stdout, "(run manual:") {
+			t.Fatalf("jobs run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		_, stdout, _ = run(t, vars, nil, "jobs", "list")
+		line := lineWith(stdout, "stale-data")
+		if !strings.Contains(line, "succeeded") || !strings.Contains(line, " 2 ") || strings.Contains(line, "never") {
+			t.Errorf("after a run, jobs list shows %q", line)
+		}
+		if strings.HasPrefix(url, "postgres") {
+			// Another process holds the job's lock: the run is refused, exit 1.
+			target, _ := models.ResolveDatabase(url, "")
+			db, err := models.Open(context.Background(), target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer models.Close(db)
+			tx := db.Begin()
+			defer tx.Rollback()
+			if ok, err := models.TryLockJob(tx, "cleanup"); !ok || err != nil {
+				t.Fatalf("lock: %v %v", ok, err)
+			}
+			code, _, stderr = run(t, vars, nil, "jobs", "run", "cleanup")
+			if code != 1 {
+				t.Errorf("jobs run while another process runs the job: exit %d", code)
+			}
+			oneSentence(t, stderr, "cleanup job is running in another process")
+		}
+	})
+}
+
+func karachi(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Karachi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// lineWith is the first line of s that contains sub.
+func lineWith(s, sub string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			return line
+		}
+	}
+	return ""
 }
