@@ -69,6 +69,9 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/admin/tokens", a.showTokens, admins...)
 	e.POST("/admin/tokens", a.createToken, admins...)
 	e.POST("/admin/tokens/:id/revoke", a.revokeToken, admins...)
+	// Scheduled jobs (admin_jobs.go): the list and "Run now".
+	e.GET("/admin/jobs", a.showJobs, admins...)
+	e.POST("/admin/jobs/:name/run", a.runJob, admins...)
 
 	// Daily entry, status changes, verification and a day's history
 	// (entry.go, status_form.go, verify.go, day_history.go): each handler
