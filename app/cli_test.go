@@ -48,7 +48,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 		}
 	}
 	_, stdout, _ := run(t, nil, nil, "serve", "--help")
-	for _, v := range []string{"BORDERFLOW_DATABASE_URL", "-addr", "BORDERFLOW_TRUSTED_PROXIES"} {
+	for _, v := range []string{"BORDERFLOW_DATABASE_URL", "-addr", "BORDERFLOW_TRUSTED_PROXIES", "-jobs", "-job-schedules", "BORDERFLOW_JOB_SCHEDULES"} {
 		if !strings.Contains(stdout, v) {
 			t.Errorf("serve --help does not mention %s", v)
 		}
@@ -593,14 +593,23 @@ func TestJobsListAndRun(t *testing.T) {
 		if !strings.Contains(line, "succeeded") || !strings.Contains(line, " 2 ") || strings.Contains(line, "never") {
 			t.Errorf("after a run, jobs list shows %q", line)
 		}
+		// A failed run shows its error.
+		target, _ := models.ResolveDatabase(url, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		failed := models.JobRun{Job: "cleanup", Period: "2026-11-01T03:30:00+05:00", StartedAt: time.Now().UTC(), Status: models.JobFailed, Error: "disk full"}
+		if err := db.Create(&failed).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, stdout, _ = run(t, vars, nil, "jobs", "list")
+		if line := lineWith(stdout, "cleanup "); !strings.Contains(line, "failed") || !strings.Contains(stdout, "cleanup failed: disk full") {
+			t.Errorf("a failed run is shown as %q:\n%s", line, stdout)
+		}
 		if strings.HasPrefix(url, "postgres") {
 			// Another process holds the job's lock: the run is refused, exit 1.
-			target, _ := models.ResolveDatabase(url, "")
-			db, err := models.Open(context.Background(), target, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer models.Close(db)
 			tx := db.Begin()
 			defer tx.Rollback()
 			if ok, err := models.TryLockJob(tx, "cleanup"); !ok || err != nil {
@@ -632,4 +641,54 @@ func lineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// TestServeRunsJobsOnTheirScheduleUnlessJobsOff runs serve with a
+// one-second stale-data schedule: it runs the job, and with --jobs off
+// (a replica that only serves) it does not.
+func TestServeRunsJobsOnTheirScheduleUnlessJobsOff(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "borderflow.db")
+	vars := map[string]string{"BORDERFLOW_DATABASE_URL": dbURL, "BORDERFLOW_DEMO": "off", "BORDERFLOW_JOB_SCHEDULES": "stale-data=@every 1s"}
+	serveFor := func(args ...string) {
+		t.Helper()
+		addr := freeAddr(t)
+		var stdout, stderr syncBuffer
+		cli := CLI{Getenv: env(vars), Stdout: &stdout, Stderr: &stderr}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() { done <- cli.Main(ctx, append([]string{"serve", "--addr", addr}, args...)) }()
+		waitForPage(t, "http://"+addr+"/readyz", done)
+		time.Sleep(2500 * time.Millisecond)
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve %v exited %d: %s", args, code, stderr.String())
+		}
+	}
+	staleRuns := func() int {
+		t.Helper()
+		target, _ := models.ResolveDatabase(dbURL, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		runs, err := models.RecentJobRuns(context.Background(), db, "stale-data", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if strings.HasPrefix(r.Period, "manual:") {
+				t.Errorf("a scheduled run was recorded as manual: %+v", r)
+			}
+		}
+		return len(runs)
+	}
+	serveFor("--jobs", "off")
+	if n := staleRuns(); n != 0 {
+		t.Errorf("serve --jobs off ran stale-data %d times", n)
+	}
+	serveFor()
+	if n := staleRuns(); n < 2 {
+		t.Errorf("serve ran stale-data %d times in 2.5 s on a one-second schedule; want at least 2", n)
+	}
 }
