@@ -515,26 +515,16 @@ func (cli CLI) jobsRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	registry := jobs.Registry(jobs.Options{})
-	names := make([]string, len(registry))
-	for i, j := range registry {
-		names[i] = j.Name
-	}
 	switch len(positional) {
 	case 0:
-		return usagef("jobs run needs the name of a job: %s", strings.Join(names, ", "))
+		return usagef("jobs run needs the name of a job: %s", jobs.Names(jobs.Registry(jobs.Options{})))
 	case 1:
 	default:
 		return usagef("unexpected argument %q", positional[1])
 	}
-	var job jobs.Job
-	for _, j := range registry {
-		if j.Name == positional[0] {
-			job = j
-		}
-	}
-	if job.Name == "" {
-		return usagef("there is no job %q; the jobs are %s", positional[0], strings.Join(names, ", "))
+	job, err := jobs.Lookup(positional[0])
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	var manual jobs.Manual
 	if *fromText != "" || *toText != "" {

@@ -545,7 +545,7 @@ func TestJobsRunRefusesUnknownJobsAndBadDates(t *testing.T) {
 		args     []string
 		mentions []string
 	}{
-		{[]string{"jobs", "run", "nightly"}, []string{`no job "nightly"`, "cleanup, stale-data"}},
+		{[]string{"jobs", "run", "nightly"}, []string{`unknown job "nightly"`, "cleanup, stale-data"}},
 		{[]string{"jobs", "run"}, []string{"cleanup, stale-data"}},
 		{[]string{"jobs", "run", "cleanup", "--from", "2026-13-01", "--to", "2026-12-31"}, []string{"--from", `"2026-13-01"`, "YYYY-MM-DD"}},
 		{[]string{"jobs", "run", "cleanup", "--from", "2026-01-01", "--to", "yesterday"}, []string{"--to", `"yesterday"`}},

@@ -80,11 +80,28 @@ func hasJob(jobs []Job, name string) bool {
 	return false
 }
 
-// unknownJob is the error for a name no job has, listing those that exist.
-func unknownJob(jobs []Job, name string) error {
+// Lookup finds a registered job by name, with its default schedule, or
+// returns an error that lists the jobs.
+func Lookup(name string) (Job, error) {
+	registry := Registry(Options{})
+	for _, j := range registry {
+		if j.Name == name {
+			return j, nil
+		}
+	}
+	return Job{}, unknownJob(registry, name)
+}
+
+// Names lists the names of the jobs, comma-separated.
+func Names(jobs []Job) string {
 	names := make([]string, len(jobs))
 	for i, j := range jobs {
 		names[i] = j.Name
 	}
-	return fmt.Errorf("%w %q; the jobs are %s", ErrUnknownJob, name, strings.Join(names, ", "))
+	return strings.Join(names, ", ")
+}
+
+// unknownJob is the error for a name no job has, listing those that exist.
+func unknownJob(jobs []Job, name string) error {
+	return fmt.Errorf("%w %q; the jobs are %s", ErrUnknownJob, name, Names(jobs))
 }
