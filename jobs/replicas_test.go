@@ -115,6 +115,7 @@ func TestTwoProcessesRunEachScheduledPeriodOnce(t *testing.T) {
 			t.Errorf("replica %d ran %d and skipped %d ticks; want it to fire on each:\n%s", i, ran, skipped, out.String())
 		}
 		finished += ran
+		t.Logf("replica %d: ran %d ticks, skipped %d", i, ran, skipped)
 	}
 	if finished != succeeded {
 		t.Errorf("the replicas logged %d successful runs, the database holds %d", finished, succeeded)
