@@ -86,7 +86,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	a.scheduler = jobs.NewScheduler(a.db, log, cfg.TimeZone)
+	if a.scheduler, err = jobs.NewScheduler(a.db, log, cfg.jobOptions()); err != nil {
+		_ = models.Close(a.db)
+		return nil, err
+	}
 	a.sessions = newSessionManager(models.NewSessionStore(a.db), a.servedOverTLS())
 	a.echo = a.routes()
 	return a, nil
@@ -124,7 +127,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		go models.ListenForChanges(listenCtx, a.cfg.Database, a.log, func(string) { a.pages.invalidate() })
 	}
 	if a.cfg.Jobs {
-		a.scheduler.Start(ctx)
+		a.scheduler.Start()
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -135,6 +138,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-served:
 	case <-ctx.Done():
 		a.log.Info("shutting down")
+		// Jobs stop first, at a safe point: their transactions roll back
+		// and their runs are recorded as failed.
+		a.scheduler.Stop()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		if err := srv.Shutdown(shutdownCtx); err != nil {

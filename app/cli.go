@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"borderflow/jobs"
 	"borderflow/models"
 )
 
@@ -42,6 +44,9 @@ Usage:
   borderflow import figures|status FILE.csv [--dry-run] [--confirm-implausible]
                                           import a CSV file of daily figures or status changes,
                                           all or nothing; --dry-run checks it and writes nothing
+  borderflow jobs list                    show each scheduled job, its schedule, last and next run
+  borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]
+                                          run a job now, as the scheduler would, and record it
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -112,6 +117,8 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 		return cli.tokenCreate(ctx, args[2:])
 	case "import":
 		return cli.importCSV(ctx, args[1:])
+	case "jobs":
+		return cli.jobs(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil
@@ -423,6 +430,137 @@ func (cli CLI) importCSV(ctx context.Context, args []string) error {
 		return fmt.Errorf("the file %s has %d problems, listed on standard output, and nothing was imported; mend them and run the import again",
 			name, report.ErrorCount)
 	}
+	return nil
+}
+
+// jobs runs "jobs list" and "jobs run NAME".
+func (cli CLI) jobs(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("jobs needs a subcommand: jobs list, or jobs run NAME")
+	}
+	switch args[0] {
+	case "list":
+		return cli.jobsList(ctx, args[1:])
+	case "run":
+		return cli.jobsRun(ctx, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(cli.Stdout, usageText)
+		return nil
+	default:
+		return usagef("jobs takes list or run, not %q", args[0])
+	}
+}
+
+// openScheduler opens the configured database and prepares the jobs with
+// the configured schedules; the scheduler is not started. Runs log
+// nothing: the command reports how they ended.
+func (cli CLI) openScheduler(ctx context.Context) (Config, *databaseHandle, *jobs.Scheduler, error) {
+	cfg, h, err := cli.openDatabase(ctx, true)
+	if err != nil {
+		return Config{}, nil, nil, err
+	}
+	s, err := jobs.NewScheduler(h.db, slog.New(slog.DiscardHandler), cfg.jobOptions())
+	if err != nil {
+		h.close()
+		return Config{}, nil, nil, err
+	}
+	return cfg, h, s, nil
+}
+
+func (cli CLI) jobsList(ctx context.Context, args []string) error {
+	fs := cli.flagSet("jobs list", "jobs list\n\nShows each scheduled job: its name, schedule (BORDERFLOW_JOB_SCHEDULES replaces the\ndefaults), next run, last run with its status and rows written, and what it does.\nTimes are in BORDERFLOW_TIMEZONE.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, h, s, err := cli.openScheduler(ctx)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	list, err := s.Statuses(ctx, time.Now(), 1)
+	if err != nil {
+		return err
+	}
+	const layout = "2006-01-02 15:04 MST"
+	w := tabwriter.NewWriter(cli.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "JOB\tSCHEDULE\tNEXT RUN\tLAST RUN\tSTATUS\tROWS\tDESCRIPTION")
+	var failures []string
+	for _, st := range list {
+		last, status, rows := "never", "-", "-"
+		if st.Last != nil {
+			last, status, rows = st.Last.StartedAt.In(cfg.TimeZone).Format(layout), st.Last.Status, fmt.Sprint(st.Last.RowsWritten)
+			if st.Last.Error != "" {
+				failures = append(failures, fmt.Sprintf("%s failed: %s", st.Job.Name, st.Last.Error))
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Job.Name, st.Job.Schedule, st.Next.Format(layout), last, status, rows, st.Job.Description)
+	}
+	_ = w.Flush()
+	for _, f := range failures {
+		fmt.Fprintln(cli.Stdout, f)
+	}
+	fmt.Fprintf(cli.Stdout, "Times are in %s. Jobs run inside borderflow serve unless BORDERFLOW_JOBS=off.\n", cfg.TimeZone)
+	return nil
+}
+
+func (cli CLI) jobsRun(ctx context.Context, args []string) error {
+	fs := cli.flagSet("jobs run", "jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]\n\n"+
+		"Runs one job now through the scheduler's own wrapper: one transaction, recorded\n"+
+		"in the job's runs (as manual:<instant>) and in the audit log. A run that fails\n"+
+		"leaves the job's previous results as they were. --from and --to, both included,\n"+
+		"limit a job that works on days to those days; the other jobs refuse them.")
+	fromText := fs.String("from", "", "first day to work on, YYYY-MM-DD (with --to)")
+	toText := fs.String("to", "", "last day to work on, YYYY-MM-DD (with --from)")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(positional) {
+	case 0:
+		return usagef("jobs run needs the name of a job: %s", jobs.Names(jobs.Registry(jobs.Options{})))
+	case 1:
+	default:
+		return usagef("unexpected argument %q", positional[1])
+	}
+	job, err := jobs.Lookup(positional[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	var manual jobs.Manual
+	if *fromText != "" || *toText != "" {
+		if *fromText == "" || *toText == "" {
+			return usagef("give --from and --to together")
+		}
+		if manual.From, err = models.ParseDate(*fromText); err != nil {
+			return usagef("--from %s", err)
+		}
+		if manual.To, err = models.ParseDate(*toText); err != nil {
+			return usagef("--to %s", err)
+		}
+		if manual.To.Before(manual.From) {
+			return usagef("--to %s is before --from %s", manual.To, manual.From)
+		}
+		if !job.Ranged {
+			return usagef("the %s job takes no --from/--to; it always works on the current data", job.Name)
+		}
+	}
+	manual.Actor = models.Actor{Name: "cli"}
+	_, h, s, err := cli.openScheduler(ctx)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	run, err := s.RunNow(ctx, job.Name, manual)
+	switch {
+	case errors.Is(err, jobs.ErrBusy):
+		return fmt.Errorf("the %s job is running in another process; try again when it has finished", job.Name)
+	case err != nil && run.Status == models.JobFailed:
+		return fmt.Errorf("the %s job failed and its previous results are unchanged: %s", job.Name, run.Error)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Ran %s: %s, %d rows written in %s (run %s).\n", job.Name, run.Status, run.RowsWritten,
+		run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond), run.Period)
 	return nil
 }
 

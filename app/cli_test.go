@@ -41,14 +41,14 @@ func oneSentence(t *testing.T, stderr string, mentions ...string) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}, {"import", "--help"}, {"import", "figures", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"}, {"user", "add", "--help"}, {"token", "create", "--help"}, {"import", "--help"}, {"import", "figures", "--help"}, {"jobs", "--help"}, {"jobs", "list", "--help"}, {"jobs", "run", "--help"}} {
 		code, stdout, stderr := run(t, nil, nil, args...)
 		if code != 0 || !strings.Contains(stdout, "Usage: borderflow") && !strings.Contains(stdout, "Usage:\n  borderflow") || stderr != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
 	}
 	_, stdout, _ := run(t, nil, nil, "serve", "--help")
-	for _, v := range []string{"BORDERFLOW_DATABASE_URL", "-addr", "BORDERFLOW_TRUSTED_PROXIES"} {
+	for _, v := range []string{"BORDERFLOW_DATABASE_URL", "-addr", "BORDERFLOW_TRUSTED_PROXIES", "-jobs", "-job-schedules", "BORDERFLOW_JOB_SCHEDULES"} {
 		if !strings.Contains(stdout, v) {
 			t.Errorf("serve --help does not mention %s", v)
 		}
@@ -73,6 +73,12 @@ func TestUsageErrorsExitWithTwo(t *testing.T) {
 		"import, unknown kind": {"import", "payroll", "x.csv"},
 		"import, two files":    {"import", "status", "a.csv", "b.csv"},
 		"import, unknown flag": {"import", "figures", "x.csv", "--force"},
+		"jobs, nothing":        {"jobs"},
+		"jobs, unknown verb":   {"jobs", "start"},
+		"jobs list, extra":     {"jobs", "list", "cleanup"},
+		"jobs run, no name":    {"jobs", "run"},
+		"jobs run, two names":  {"jobs", "run", "cleanup", "stale-data"},
+		"jobs run, no --to":    {"jobs", "run", "cleanup", "--from", "2026-01-01"},
 	}
 	for name, args := range cases {
 		code, _, stderr := run(t, nil, nil, args...)
@@ -95,6 +101,8 @@ func TestInvalidConfigurationIsRefusedNamingTheVariable(t *testing.T) {
 		{"BORDERFLOW_TRUSTED_PROXIES", "10.0.0.0/33"},
 		{"BORDERFLOW_LOG_FORMAT", "xml"},
 		{"BORDERFLOW_BASE_URL", "borderflow.example.org"},
+		{"BORDERFLOW_JOB_SCHEDULES", "stale-data=@every banana"},
+		{"BORDERFLOW_JOB_SCHEDULES", "nightly=@hourly"},
 	}
 	for _, c := range cases {
 		vars := map[string]string{"BORDERFLOW_DATA_DIR": filepath.Join(dir, "data"), c.variable: c.value}
@@ -529,5 +537,158 @@ func TestImportProgressBarOnlyOnATerminal(t *testing.T) {
 	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATABASE_URL": "sqlite:" + filepath.Join(dir, "bf.db")}, nil, "import", "figures", path)
 	if code != 0 || stderr != "" {
 		t.Errorf("exit %d, stderr %q (want nothing on stderr when it is not a terminal)", code, stderr)
+	}
+}
+
+func TestJobsRunRefusesUnknownJobsAndBadDates(t *testing.T) {
+	cases := []struct {
+		args     []string
+		mentions []string
+	}{
+		{[]string{"jobs", "run", "nightly"}, []string{`unknown job "nightly"`, "cleanup, stale-data"}},
+		{[]string{"jobs", "run"}, []string{"cleanup, stale-data"}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-13-01", "--to", "2026-12-31"}, []string{"--from", `"2026-13-01"`, "YYYY-MM-DD"}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-01-01", "--to", "yesterday"}, []string{"--to", `"yesterday"`}},
+		{[]string{"jobs", "run", "cleanup", "--from", "2026-02-01", "--to", "2026-01-01"}, []string{"--to 2026-01-01 is before --from 2026-02-01"}},
+		{[]string{"jobs", "run", "stale-data", "--from", "2026-01-01", "--to", "2026-01-31"}, []string{"stale-data job takes no --from/--to"}},
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	for _, c := range cases {
+		code, stdout, stderr := run(t, map[string]string{"BORDERFLOW_DATA_DIR": dataDir}, nil, c.args...)
+		if code != 2 || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want 2 and nothing", c.args, code, stdout)
+		}
+		oneSentence(t, stderr, c.mentions...)
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Error("a refused jobs run touched the database")
+	}
+	_, _, stderr := run(t, map[string]string{"BORDERFLOW_JOB_SCHEDULES": "stale-data=@every banana"}, nil, "serve")
+	oneSentence(t, stderr, "BORDERFLOW_JOB_SCHEDULES", "stale-data", `"@every banana"`)
+}
+
+func TestJobsListAndRun(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": url, "BORDERFLOW_JOB_SCHEDULES": "stale-data=@every 10m"}
+		code, stdout, stderr := run(t, vars, nil, "jobs", "list")
+		if code != 0 || stderr != "" {
+			t.Fatalf("jobs list: exit %d, %q", code, stderr)
+		}
+		for _, want := range []string{"cleanup", "30 3 * * *", "expired login sessions", "stale-data", "@every 10m", "never", "Asia/Karachi"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("jobs list does not show %q:\n%s", want, stdout)
+			}
+		}
+		next := time.Now().In(karachi(t)).Truncate(10 * time.Minute).Add(10 * time.Minute).Format("2006-01-02 15:04")
+		if !strings.Contains(stdout, next) {
+			t.Errorf("jobs list does not give stale-data's next run at %s:\n%s", next, stdout)
+		}
+
+		code, stdout, stderr = run(t, vars, nil, "jobs", "run", "stale-data")
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Ran stale-data: succeeded, 2 rows written") || !strings.Contains(stdout, "(run manual:") {
+			t.Fatalf("jobs run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		_, stdout, _ = run(t, vars, nil, "jobs", "list")
+		line := lineWith(stdout, "stale-data")
+		if !strings.Contains(line, "succeeded") || !strings.Contains(line, " 2 ") || strings.Contains(line, "never") {
+			t.Errorf("after a run, jobs list shows %q", line)
+		}
+		// A failed run shows its error.
+		target, _ := models.ResolveDatabase(url, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		failed := models.JobRun{Job: "cleanup", Period: "2026-11-01T03:30:00+05:00", StartedAt: time.Now().UTC(), Status: models.JobFailed, Error: "disk full"}
+		if err := db.Create(&failed).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, stdout, _ = run(t, vars, nil, "jobs", "list")
+		if line := lineWith(stdout, "cleanup "); !strings.Contains(line, "failed") || !strings.Contains(stdout, "cleanup failed: disk full") {
+			t.Errorf("a failed run is shown as %q:\n%s", line, stdout)
+		}
+		if strings.HasPrefix(url, "postgres") {
+			// Another process holds the job's lock: the run is refused, exit 1.
+			tx := db.Begin()
+			defer tx.Rollback()
+			if ok, err := models.TryLockJob(tx, "cleanup"); !ok || err != nil {
+				t.Fatalf("lock: %v %v", ok, err)
+			}
+			code, _, stderr = run(t, vars, nil, "jobs", "run", "cleanup")
+			if code != 1 {
+				t.Errorf("jobs run while another process runs the job: exit %d", code)
+			}
+			oneSentence(t, stderr, "cleanup job is running in another process")
+		}
+	})
+}
+
+func karachi(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Karachi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// lineWith is the first line of s that contains sub.
+func lineWith(s, sub string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestServeRunsJobsOnTheirScheduleUnlessJobsOff runs serve with a
+// one-second stale-data schedule: it runs the job, and with --jobs off
+// (a replica that only serves) it does not.
+func TestServeRunsJobsOnTheirScheduleUnlessJobsOff(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "borderflow.db")
+	vars := map[string]string{"BORDERFLOW_DATABASE_URL": dbURL, "BORDERFLOW_DEMO": "off", "BORDERFLOW_JOB_SCHEDULES": "stale-data=@every 1s"}
+	serveFor := func(args ...string) {
+		t.Helper()
+		addr := freeAddr(t)
+		var stdout, stderr syncBuffer
+		cli := CLI{Getenv: env(vars), Stdout: &stdout, Stderr: &stderr}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() { done <- cli.Main(ctx, append([]string{"serve", "--addr", addr}, args...)) }()
+		waitForPage(t, "http://"+addr+"/readyz", done)
+		time.Sleep(2500 * time.Millisecond)
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve %v exited %d: %s", args, code, stderr.String())
+		}
+	}
+	staleRuns := func() int {
+		t.Helper()
+		target, _ := models.ResolveDatabase(dbURL, "")
+		db, err := models.Open(context.Background(), target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer models.Close(db)
+		runs, err := models.RecentJobRuns(context.Background(), db, "stale-data", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if strings.HasPrefix(r.Period, "manual:") {
+				t.Errorf("a scheduled run was recorded as manual: %+v", r)
+			}
+		}
+		return len(runs)
+	}
+	serveFor("--jobs", "off")
+	if n := staleRuns(); n != 0 {
+		t.Errorf("serve --jobs off ran stale-data %d times", n)
+	}
+	serveFor()
+	if n := staleRuns(); n < 2 {
+		t.Errorf("serve ran stale-data %d times in 2.5 s on a one-second schedule; want at least 2", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"borderflow/jobs"
 	"borderflow/models"
 )
 
@@ -23,7 +24,8 @@ type Config struct {
 	BaseURL        string
 	TimeZone       *time.Location
 	Jobs           bool
-	Demo           bool // load demo data into an empty embedded database at start
+	JobSchedules   map[string]string // operators' schedules by job name, replacing the defaults
+	Demo           bool              // load demo data into an empty embedded database at start
 	TrustedProxies []*net.IPNet
 	LogFormat      string        // "text" or "json"
 	StaleAfter     time.Duration // a crossing with no update for longer is flagged as stale
@@ -48,6 +50,7 @@ var settings = []setting{
 	{"BORDERFLOW_BASE_URL", "base-url", "", "public URL of the site, for links in feeds and downloads (e.g. https://borderflow.example.org)"},
 	{"BORDERFLOW_TIMEZONE", "timezone", "Asia/Karachi", "time zone of schedules and default crossing days"},
 	{"BORDERFLOW_JOBS", "jobs", "on", "run the scheduled jobs in this process: on or off"},
+	{"BORDERFLOW_JOB_SCHEDULES", "job-schedules", "", "schedules replacing the jobs' defaults, as NAME=SCHEDULE, comma-separated (e.g. \"impact=@every 15m, stale-data=@hourly\")"},
 	{"BORDERFLOW_DEMO", "demo", "", "load demo data into an empty embedded database at first start: on or off (default on for the embedded database, never for PostgreSQL)"},
 	{"BORDERFLOW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"BORDERFLOW_LOG_FORMAT", "log-format", "text", "log format: text or json"},
@@ -123,6 +126,9 @@ func parseConfig(v map[string]string) (Config, error) {
 	if cfg.Jobs, err = onOff("BORDERFLOW_JOBS", v["BORDERFLOW_JOBS"]); err != nil {
 		return Config{}, err
 	}
+	if cfg.JobSchedules, err = jobs.ParseSchedules(v["BORDERFLOW_JOB_SCHEDULES"]); err != nil {
+		return Config{}, fmt.Errorf("BORDERFLOW_JOB_SCHEDULES: %w", err)
+	}
 	embedded := cfg.Database.Dialect == models.DialectSQLite
 	switch demo := v["BORDERFLOW_DEMO"]; demo {
 	case "":
@@ -145,6 +151,11 @@ func parseConfig(v map[string]string) (Config, error) {
 		return Config{}, fmt.Errorf("BORDERFLOW_LOG_FORMAT %q must be text or json", cfg.LogFormat)
 	}
 	return cfg, nil
+}
+
+// jobOptions configures the scheduler from cfg.
+func (cfg Config) jobOptions() jobs.Options {
+	return jobs.Options{Location: cfg.TimeZone, StaleAfter: cfg.StaleAfter, Schedules: cfg.JobSchedules}
 }
 
 func onOff(name, value string) (bool, error) {

@@ -69,6 +69,9 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/admin/tokens", a.showTokens, admins...)
 	e.POST("/admin/tokens", a.createToken, admins...)
 	e.POST("/admin/tokens/:id/revoke", a.revokeToken, admins...)
+	// Scheduled jobs (admin_jobs.go): the list and "Run now".
+	e.GET("/admin/jobs", a.showJobs, admins...)
+	e.POST("/admin/jobs/:name/run", a.runJob, admins...)
 
 	// Reference data and the audit log, for administrators
 	// (admin_crossings.go, admin_categories.go, admin_limits.go,
