@@ -72,10 +72,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.embeddedLock.Release()
 		return nil, err
 	}
-	if a.metrics, err = newMetrics(a.db); err != nil {
-		a.closeDatabase()
-		return nil, err
-	}
 	if err := models.Migrate(ctx, a.db, log); err != nil {
 		a.closeDatabase()
 		return nil, err
@@ -87,7 +83,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	if a.scheduler, err = jobs.NewScheduler(a.db, log, cfg.jobOptions()); err != nil {
-		_ = models.Close(a.db)
+		a.closeDatabase()
+		return nil, err
+	}
+	if a.metrics, err = newMetrics(a.db, a.scheduler); err != nil {
+		a.closeDatabase()
 		return nil, err
 	}
 	a.sessions = newSessionManager(models.NewSessionStore(a.db), a.servedOverTLS())

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -11,6 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gorm.io/gorm"
+
+	"borderflow/jobs"
+	"borderflow/models"
 )
 
 // metrics are what /metrics shows Prometheus (docs/OPERATIONS.md explains
@@ -24,7 +28,7 @@ type metrics struct {
 	handler   http.Handler
 }
 
-func newMetrics(db *gorm.DB) (*metrics, error) {
+func newMetrics(db *gorm.DB, scheduler *jobs.Scheduler) (*metrics, error) {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -47,6 +51,7 @@ func newMetrics(db *gorm.DB) (*metrics, error) {
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.daysSaved,
 		collectors.NewDBStatsCollector(sqlDB, "borderflow"),
+		newJobCollector(scheduler, db),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -80,4 +85,61 @@ func (a *App) serveMetrics(c echo.Context) error {
 	}
 	a.metrics.handler.ServeHTTP(c.Response(), c.Request())
 	return nil
+}
+
+// jobCollector reads each job's runs from job_runs when scraped, so every
+// replica reports the same figures whichever of them ran the job.
+type jobCollector struct {
+	scheduler                     *jobs.Scheduler
+	db                            *gorm.DB
+	lastSuccess, duration, failed *prometheus.Desc
+}
+
+func newJobCollector(s *jobs.Scheduler, db *gorm.DB) *jobCollector {
+	return &jobCollector{
+		scheduler: s, db: db,
+		lastSuccess: prometheus.NewDesc("borderflow_job_last_success_timestamp_seconds",
+			"When the job's latest successful run finished (Unix time).", []string{"job"}, nil),
+		duration: prometheus.NewDesc("borderflow_job_last_success_duration_seconds",
+			"How long the job's latest successful run took.", []string{"job"}, nil),
+		failed: prometheus.NewDesc("borderflow_job_last_run_failed",
+			"1 when the job's latest finished run failed, else 0.", []string{"job"}, nil),
+	}
+}
+
+func (jc *jobCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- jc.lastSuccess
+	ch <- jc.duration
+	ch <- jc.failed
+}
+
+func (jc *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, job := range jc.scheduler.Jobs() {
+		runs, err := models.RecentJobRuns(ctx, jc.db, job.Name, 2)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(jc.failed, err)
+			continue
+		}
+		failed := 0.0
+		for _, r := range runs {
+			if r.Status != models.JobRunning { // the latest finished run
+				if r.Status == models.JobFailed {
+					failed = 1
+				}
+				break
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(jc.failed, prometheus.GaugeValue, failed, job.Name)
+		last, err := models.LastSuccessfulJobRun(jc.db.WithContext(ctx), job.Name)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(jc.lastSuccess, err)
+			continue
+		}
+		if last != nil && last.FinishedAt != nil {
+			ch <- prometheus.MustNewConstMetric(jc.lastSuccess, prometheus.GaugeValue, float64(last.FinishedAt.UnixMilli())/1000, job.Name)
+			ch <- prometheus.MustNewConstMetric(jc.duration, prometheus.GaugeValue, last.FinishedAt.Sub(last.StartedAt).Seconds(), job.Name)
+		}
+	}
 }

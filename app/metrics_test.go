@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"borderflow/jobs"
 	"borderflow/models"
 	"borderflow/models/testdb"
 )
@@ -23,6 +25,10 @@ func TestMetricsCountRequestsAndSavesForLocalScrapers(t *testing.T) {
 			t.Fatalf("saving a day: %d %s", rec.Code, rec.Body)
 		}
 
+		if _, err := a.scheduler.RunNow(context.Background(), "cleanup", jobs.Manual{Actor: models.Actor{Name: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+
 		rec := getFrom(t, a, "127.0.0.1:9100", "/metrics")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("/metrics from the machine itself: %d", rec.Code)
@@ -37,6 +43,9 @@ func TestMetricsCountRequestsAndSavesForLocalScrapers(t *testing.T) {
 			`borderflow_figure_days_saved_total{source="api"} 1`,
 			`go_sql_max_open_connections{db_name="borderflow"} `,
 			`go_goroutines `,
+			`borderflow_job_last_success_timestamp_seconds{job="cleanup"} `,
+			`borderflow_job_last_success_duration_seconds{job="cleanup"} `,
+			`borderflow_job_last_run_failed{job="cleanup"} 0`,
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/metrics lacks %q", want)

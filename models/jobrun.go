@@ -70,15 +70,25 @@ func FinishJobRun(tx *gorm.DB, run JobRun) error {
 // LastJobSuccess returns when the job's latest successful run started, or
 // the zero time if it never succeeded.
 func LastJobSuccess(tx *gorm.DB, job string) (time.Time, error) {
+	run, err := LastSuccessfulJobRun(tx, job)
+	if err != nil || run == nil {
+		return time.Time{}, err
+	}
+	return run.StartedAt, nil
+}
+
+// LastSuccessfulJobRun returns the job's latest run that succeeded, or nil;
+// db carries the context (or is the run's transaction).
+func LastSuccessfulJobRun(db *gorm.DB, job string) (*JobRun, error) {
 	var runs []JobRun
-	err := tx.Where("job = ? AND status = ?", job, JobSucceeded).Order("started_at DESC").Limit(1).Find(&runs).Error
+	err := db.Where("job = ? AND status = ?", job, JobSucceeded).Order("started_at DESC").Limit(1).Find(&runs).Error
 	if err != nil {
-		return time.Time{}, fmt.Errorf("read the last successful run of job %s: %w", job, err)
+		return nil, fmt.Errorf("read the last successful run of job %s: %w", job, err)
 	}
 	if len(runs) == 0 {
-		return time.Time{}, nil
+		return nil, nil
 	}
-	return runs[0].StartedAt, nil
+	return &runs[0], nil
 }
 
 // RecentJobRuns returns the job's latest n runs, newest first.
