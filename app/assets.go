@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,28 +19,62 @@ import (
 type Assets struct {
 	files  fs.FS
 	hashes map[string]string // file name under static/ → first 12 hex digits of its SHA-256
+	// rewritten holds the stylesheets as served, their url(...)s hashed.
+	rewritten map[string][]byte
 }
 
-// NewAssets hashes every file under static/.
+// NewAssets hashes every file under static/. A stylesheet's url(...) of
+// another static file is rewritten to that file's hashed URL (and the
+// stylesheet hashed as rewritten), so that fonts are cached as immutable too.
 func NewAssets(files fs.FS) (*Assets, error) {
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
 	}
-	a := &Assets{files: static, hashes: map[string]string{}}
+	a := &Assets{files: static, hashes: map[string]string{}, rewritten: map[string][]byte{}}
+	var stylesheets []string
 	err = fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
+		}
+		if path.Ext(p) == ".css" {
+			stylesheets = append(stylesheets, p)
+			return nil
 		}
 		data, err := fs.ReadFile(static, p)
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		a.hashes[p] = hex.EncodeToString(sum[:])[:12]
+		a.hashes[p] = contentHash(data)
 		return nil
 	})
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range stylesheets {
+		data, err := fs.ReadFile(static, p)
+		if err != nil {
+			return nil, err
+		}
+		data = cssURL.ReplaceAllFunc(data, func(m []byte) []byte {
+			target := path.Join(path.Dir(p), string(cssURL.FindSubmatch(m)[1]))
+			if u := a.URL(target); u != "" {
+				return []byte("url(" + u + ")")
+			}
+			return m
+		})
+		a.rewritten[p] = data
+		a.hashes[p] = contentHash(data)
+	}
+	return a, nil
+}
+
+// cssURL finds a stylesheet's relative url(...) references.
+var cssURL = regexp.MustCompile(`url\(([a-zA-Z0-9_./-]+)\)`)
+
+func contentHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])[:12]
 }
 
 // URL returns the cache-busting URL of a static file, or "" when there is
@@ -69,9 +104,12 @@ func (a *Assets) serve(c echo.Context) error {
 	if match := c.Request().Header.Get("If-None-Match"); match == `"`+hash+`"` {
 		return c.NoContent(http.StatusNotModified)
 	}
-	data, err := fs.ReadFile(a.files, name)
-	if err != nil {
-		return echo.ErrNotFound
+	data, ok := a.rewritten[name]
+	if !ok {
+		var err error
+		if data, err = fs.ReadFile(a.files, name); err != nil {
+			return echo.ErrNotFound
+		}
 	}
 	contentType := mime.TypeByExtension(path.Ext(name))
 	if contentType == "" {

@@ -1,16 +1,21 @@
 package app
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+
+	"borderflow/models"
 )
 
 //go:embed locales/*.toml
@@ -18,6 +23,14 @@ var localeFiles embed.FS
 
 // rtlLanguages are written right to left.
 var rtlLanguages = map[string]bool{"ur": true, "ps": true, "fa": true, "ar": true}
+
+// easternDigitLanguages write numbers with Extended Arabic-Indic digits
+// (۰۱۲۳۴۵۶۷۸۹) by default; Urdu may be switched to them (UseEasternDigits).
+var easternDigitLanguages = map[string]bool{"ps": true, "fa": true}
+
+// solarHijriLanguages are read in Afghanistan, whose official calendar is
+// the Solar Hijri one: their dates carry it beside the Gregorian date.
+var solarHijriLanguages = map[string]bool{"ps": true, "fa": true}
 
 // Translator holds the message catalogs of every language borderflow speaks.
 type Translator struct {
@@ -56,13 +69,46 @@ func NewTranslator() (*Translator, error) {
 			dir = "rtl"
 		}
 		tr.locales[tag] = &Locale{
-			Tag:       tag,
-			Dir:       dir,
-			localizer: i18n.NewLocalizer(bundle, tag.String()),
-			printer:   message.NewPrinter(tag),
+			Tag:           tag,
+			Dir:           dir,
+			localizer:     i18n.NewLocalizer(bundle, tag.String()),
+			easternDigits: easternDigitLanguages[base.String()],
+			solarHijri:    solarHijriLanguages[base.String()],
 		}
 	}
+	all := make([]string, 0, len(tags))
+	for _, tag := range menuOrder(tags) {
+		all = append(all, tag.String())
+	}
+	for _, l := range tr.locales {
+		l.all = all
+	}
 	return tr, nil
+}
+
+// menuOrder puts English first and the others in a fixed order.
+func menuOrder(tags []language.Tag) []language.Tag {
+	sorted := slices.Clone(tags)
+	notEnglish := func(t language.Tag) int {
+		if t == language.English {
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(sorted, func(a, b language.Tag) int {
+		return cmp.Or(cmp.Compare(notEnglish(a), notEnglish(b)), strings.Compare(a.String(), b.String()))
+	})
+	return sorted
+}
+
+// Speaks reports whether lang is exactly the tag of one of the catalogs.
+func (tr *Translator) Speaks(lang string) bool {
+	for tag := range tr.locales {
+		if tag.String() == lang {
+			return true
+		}
+	}
+	return false
 }
 
 // Locale picks the best language for the preferences given, in order (an
@@ -92,7 +138,21 @@ type Locale struct {
 	Tag       language.Tag
 	Dir       string // "ltr" or "rtl", for <html dir>
 	localizer *i18n.Localizer
-	printer   *message.Printer
+	// easternDigits writes ۰۱۲۳۴۵۶۷۸۹ and ٬ for 0123456789 and the
+	// thousands separator.
+	easternDigits bool
+	solarHijri    bool     // dates carry the Solar Hijri date too
+	all           []string // the tags of every language the site speaks, for the menu
+}
+
+// UseEasternDigits makes the language with base tag lang (ur) write
+// Extended Arabic-Indic digits; call it before serving.
+func (tr *Translator) UseEasternDigits(lang string) {
+	for tag, l := range tr.locales {
+		if base, _ := tag.Base(); base.String() == lang {
+			l.easternDigits = true
+		}
+	}
 }
 
 // Lang is the BCP 47 tag for <html lang>.
@@ -126,8 +186,71 @@ func (l *Locale) translate(id string, count any, args []any) string {
 	return s
 }
 
-// Number formats n with the language's digit grouping.
-func (l *Locale) Number(n int) string { return l.printer.Sprintf("%d", n) }
+// Number formats n with thousands grouped, in the language's digits.
+func (l *Locale) Number(n int) string {
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return l.Digits(b.String())
+}
+
+// easternDigits maps Western digits and separators to Extended
+// Arabic-Indic ones (with the Arabic thousands and decimal separators).
+var easternDigits = strings.NewReplacer(
+	"0", "۰", "1", "۱", "2", "۲", "3", "۳", "4", "۴", "5", "۵", "6", "۶", "7", "۷", "8", "۸", "9", "۹",
+	",", "٬", ".", "٫")
+
+// Digits writes the digits of an already formatted number, date or time in
+// the language's digits; for Western digits it returns s as it is.
+func (l *Locale) Digits(s string) string {
+	if !l.easternDigits {
+		return s
+	}
+	return easternDigits.Replace(s)
+}
+
+// Date writes a calendar day in the language, with the Solar Hijri date
+// beside it where it is read.
+func (l *Locale) Date(d models.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return l.date(d.Start(time.UTC))
+}
+
+func (l *Locale) date(t time.Time) string {
+	gregorian := l.T("format.date", "Day", l.Digits(strconv.Itoa(t.Day())),
+		"Month", l.T("month."+strconv.Itoa(int(t.Month()))), "Year", l.Digits(strconv.Itoa(t.Year())))
+	if !l.solarHijri {
+		return gregorian
+	}
+	y, m, d := solarHijri(t)
+	solar := l.T("format.date", "Day", l.Digits(strconv.Itoa(d)),
+		"Month", l.T("solar_month."+strconv.Itoa(m)), "Year", l.Digits(strconv.Itoa(y)))
+	return l.T("format.date_with_solar", "Date", gregorian, "Solar", solar)
+}
+
+// DateTime writes an instant in a zone with the zone's abbreviation, so
+// that nobody has to guess which clock it is.
+func (l *Locale) DateTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return l.T("format.datetime", "Date", l.date(t), "Time", l.Digits(t.Format("15:04")), "Zone", t.Format("MST"))
+}
+
+// MonthYear names a month, for chart axes.
+func (l *Locale) MonthYear(t time.Time) string {
+	return l.T("format.month_year", "Month", l.T("month."+strconv.Itoa(int(t.Month()))), "Year", l.Digits(strconv.Itoa(t.Year())))
+}
 
 // IsMissing reports whether a rendered text holds an untranslated message ID.
 func IsMissing(rendered string) bool {

@@ -109,6 +109,9 @@ func (a *App) login(c echo.Context) error {
 		return err
 	}
 	a.logAuth(c, "success", username)
+	if a.translator.Speaks(user.Locale) {
+		a.setLanguageCookie(c, user.Locale) // the language chosen on another device
+	}
 	return c.Redirect(http.StatusSeeOther, form.Next)
 }
 

@@ -66,7 +66,9 @@ func (r *Renderer) Render(w io.Writer, name string, data any) error {
 // <input type="hidden" name="_csrf" value="{{$.CSRF}}">; on public pages,
 // which are cached for everybody, both are empty.
 type Page struct {
-	L         *Locale
+	L *Locale
+	// Path is the page's own address, where the language menu comes back to.
+	Path      string
 	Title     string
 	RequestID string
 	Data      any
@@ -80,23 +82,13 @@ func (a *App) render(c echo.Context, code int, name, title string, data any) err
 	c.Response().WriteHeader(code)
 	return a.renderer.Render(c.Response(), name, Page{
 		L:         a.locale(c),
+		Path:      c.Request().URL.RequestURI(),
 		Title:     title,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Data:      data,
 		CSRF:      csrfToken(c),
 		User:      currentUser(c),
 	})
-}
-
-// locale chooses the request's language from Accept-Language.
-func (a *App) locale(c echo.Context) *Locale {
-	return a.translator.Locale(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
-}
-
-// DateTime formats an instant in a zone, with the zone's abbreviation so
-// that nobody has to guess which clock it is.
-func (l *Locale) DateTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("2 Jan 2006, 15:04 MST")
 }
 
 // Duration says how long d is in days and hours (minutes under an hour).

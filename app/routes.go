@@ -53,6 +53,10 @@ func (a *App) routes() *echo.Echo {
 	session := []echo.MiddlewareFunc{a.noStore, a.loadSession, a.csrfProtection(), a.loadUser}
 	staff := slices.Concat(session, []echo.MiddlewareFunc{a.requireStaff})
 	admins := slices.Concat(staff, []echo.MiddlewareFunc{a.requireRole(models.RoleAdmin)})
+	// The language menu on every page: no CSRF token (the public pages carry
+	// none), an origin check instead (language.go); the session, if any,
+	// saves the choice in the staff user's profile.
+	e.POST("/lang", a.chooseLanguage, a.noStore, a.loadSession, a.loadUser)
 	e.GET("/login", a.showLogin, session...)
 	e.POST("/login", a.login, session...)
 	e.POST("/logout", a.logout, session...)

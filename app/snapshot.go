@@ -128,7 +128,10 @@ func (a *App) servePage(c echo.Context, name, key string, build func(ctx context
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if err := a.renderer.Render(&buf, name, Page{L: l, Title: content.Title, Data: content.Data}); err != nil {
+		// The page is shared by every request with this key, so it names its
+		// canonical address (without any other query) for the language menu.
+		path := strings.TrimSuffix(strings.TrimPrefix(key, l.Lang()+" "), "?direction=")
+		if err := a.renderer.Render(&buf, name, Page{L: l, Path: path, Title: content.Title, Data: content.Data}); err != nil {
 			return nil, err
 		}
 		return newRenderedPage(content, buf.Bytes(), now), nil
@@ -161,6 +164,10 @@ func writePage(c echo.Context, p *renderedPage) error {
 	h := c.Response().Header()
 	h.Set("ETag", p.etag)
 	h.Set("Cache-Control", "public, no-cache")
+	// The language may also come from the menu's cookie; no Vary: Cookie
+	// for it (which would keep shared caches from storing the page at all):
+	// every copy is revalidated (no-cache), and each language has its own
+	// ETag, so a cache never answers with another language's page.
 	h.Set("Vary", "Accept-Encoding, Accept-Language")
 	if !p.lastModified.IsZero() {
 		h.Set("Last-Modified", p.lastModified.Format(http.TimeFormat))

@@ -41,9 +41,12 @@ type User struct {
 	// password reset or when the account is disabled) ends them all.
 	SessionGeneration int
 	PasswordChangedAt *time.Time
-	Crossings         []Crossing `gorm:"many2many:user_crossings"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Locale is the language the user chose from the menu ("" for none);
+	// signing in sets it for the browser.
+	Locale    string
+	Crossings []Crossing `gorm:"many2many:user_crossings"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // UserCrossing assigns a crossing to an officer or supervisor.
@@ -108,4 +111,13 @@ func CountUsers(ctx context.Context, db *gorm.DB) (int64, error) {
 	var n int64
 	err := db.WithContext(ctx).Model(&User{}).Count(&n).Error
 	return n, err
+}
+
+// SetUserLocale keeps the language the user chose. A preference, not a
+// change to the record's data, so it is not audited.
+func SetUserLocale(ctx context.Context, db *gorm.DB, userID int64, lang string) error {
+	if err := db.WithContext(ctx).Model(&User{}).Where("id = ?", userID).Update("locale", lang).Error; err != nil {
+		return fmt.Errorf("keep the language of user %d: %w", userID, err)
+	}
+	return nil
 }
