@@ -21,13 +21,13 @@ type ExchangeRate struct {
 // CategoryAssumption is what the closure cost model assumes of a cargo
 // category.
 type CategoryAssumption struct {
-	Code                     string  `json:"code"`
-	ValuePerTruckUSD         float64 `json:"value_per_truck_usd"`
+	Code                      string  `json:"code"`
+	ValuePerTruckUSD          float64 `json:"value_per_truck_usd"`
 	HoldingCostPerTruckDayUSD float64 `json:"holding_cost_per_truck_day_usd"`
-	Perishable               bool    `json:"perishable"`
-	ShelfLifeDays            *int    `json:"shelf_life_days"`
-	DailySpoilageRate        float64 `json:"daily_spoilage_rate"`
-	Humanitarian             bool    `json:"humanitarian"`
+	Perishable                bool    `json:"perishable"`
+	ShelfLifeDays             *int    `json:"shelf_life_days"`
+	DailySpoilageRate         float64 `json:"daily_spoilage_rate"`
+	Humanitarian              bool    `json:"humanitarian"`
 
 	id     int64
 	loaded bool

@@ -450,9 +450,9 @@ func (r *impactRun) readSeries(ctx context.Context, plans []*crossingPlan) (map[
 
 // episodeResult is one computed episode with its rows.
 type episodeResult struct {
-	episode     closureEpisodeRow
-	days        []closureDayRow
-	impacts     []impactDayRow
+	episode      closureEpisodeRow
+	days         []closureDayRow
+	impacts      []impactDayRow
 	needsBefore  bool // its baseline may lie before the window read
 	baselineFrom Date // the oldest baseline day
 }
