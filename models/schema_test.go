@@ -18,6 +18,7 @@ var allModels = []any{
 	&models.Crossing{}, &models.CargoCategory{}, &models.User{}, &models.UserCrossing{},
 	&models.StatusChange{}, &models.DailyFigure{}, &models.AuditEntry{}, &models.JobRun{},
 	&models.Session{}, &models.LoginAttempt{}, &models.APIToken{}, &models.IdempotencyKey{}, &models.CrossingDay{}, &models.PlausibilityLimit{},
+	&models.WeeklySummaryRecord{}, &models.WeeklySummaryFile{},
 }
 
 // TestModelsMatchMigratedSchema proves that every field of every model has a
