@@ -42,6 +42,9 @@ Usage:
   borderflow import figures|status FILE.csv [--dry-run] [--confirm-implausible]
                                           import a CSV file of daily figures or status changes,
                                           all or nothing; --dry-run checks it and writes nothing
+  borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]
+                                          write a published weekly summary (publishing the week
+                                          first if it never was)
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -112,6 +115,8 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 		return cli.tokenCreate(ctx, args[2:])
 	case "import":
 		return cli.importCSV(ctx, args[1:])
+	case "export":
+		return cli.exportWeekly(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil

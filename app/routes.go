@@ -22,6 +22,11 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/", a.showBoard)
 	e.GET("/crossings/:slug", a.showCrossing)
 	e.GET("/static/:hash/*", a.assets.serve)
+	// Weekly summaries, their stored downloads and the range export
+	// (reports.go, reports_export.go).
+	e.GET("/reports", a.showReports)
+	e.GET("/reports/export", a.exportFigures)
+	e.GET("/reports/:file", a.reportPath)
 
 	// Read API, its OpenAPI document and the Atom feeds (api.go, feed.go):
 	// public, readable from any origin, rate-limited per client.

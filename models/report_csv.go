@@ -50,7 +50,7 @@ func writeSummaryCSV(out io.Writer, s WeeklySummary, text func(string, ...any) s
 		for _, d := range c.Days {
 			for _, dir := range Directions {
 				r := place.with(csvRow{"record": "day", "date": d.Date.String(), "state": stateText(d.State),
-					"hours_closed": formatNumber(d.HoursClosed), "hours_restricted": formatNumber(d.HoursRestricted),
+					"hours_closed": FormatNumber(d.HoursClosed), "hours_restricted": FormatNumber(d.HoursRestricted),
 					"direction": string(dir), "verified": strconv.FormatBool(d.Verified)})
 				if dir == ToAfghanistan {
 					r["trucks"] = intText(d.ToAfghanistan)
@@ -69,10 +69,10 @@ func writeSummaryCSV(out io.Writer, s WeeklySummary, text func(string, ...any) s
 			r := place.with(csvRow{"record": "closure", "date": e.Start.String(), "end_date": e.End.String(),
 				"state": e.Status, "reason": deref0(e.Reason)})
 			if v := e.TradeValueForegoneUSD; v != nil {
-				r["value_low_usd"], r["value_central_usd"], r["value_high_usd"] = formatNumber(v.Low), formatNumber(v.Central), formatNumber(v.High)
+				r["value_low_usd"], r["value_central_usd"], r["value_high_usd"] = FormatNumber(v.Low), FormatNumber(v.Central), FormatNumber(v.High)
 			}
 			if e.TrucksForegone != nil {
-				r["trucks"] = formatNumber(e.TrucksForegone.Central)
+				r["trucks"] = FormatNumber(e.TrucksForegone.Central)
 			}
 			write(r)
 		}
@@ -97,7 +97,7 @@ func numberText(p *float64) string {
 	if p == nil {
 		return ""
 	}
-	return formatNumber(*p)
+	return FormatNumber(*p)
 }
 
 func deref0(p *string) string {

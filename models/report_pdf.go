@@ -44,6 +44,8 @@ var (
 // loadReportFonts reads the embedded faces into a family.
 func loadReportFonts() (*canvas.FontFamily, error) {
 	family := canvas.NewFontFamily("report")
+	// No ligatures: "fi" stays two letters when a reader copies the text.
+	family.SetFeatures("liga=0,clig=0")
 	for style, name := range reportFontFiles {
 		b, err := borderflow.Files.ReadFile(name)
 		if err != nil {
@@ -225,10 +227,10 @@ func (p *pdfWriter) overview() {
 		t("reports.hours_closed"), t("reports.days_reported")}}
 	for _, c := range s.Crossings {
 		rows = append(rows, []string{c.Name, groupInt(c.Totals.ToAfghanistan), groupInt(c.Totals.ToPakistan),
-			groupInt(c.Totals.Total), formatNumber(c.Totals.HoursClosed),
+			groupInt(c.Totals.Total), FormatNumber(c.Totals.HoursClosed),
 			t("reports.of_days", "Count", c.Completeness.DaysReported, "Days", c.Completeness.Days)})
 	}
-	p.table([]float64{marginLeft, -92, -122, -145, -168, -marginRight}, rows)
+	p.table([]float64{marginLeft, -90, -118, -138, -162, -marginRight}, rows)
 	p.assumptions()
 }
 
@@ -240,7 +242,7 @@ func (p *pdfWriter) headline(totals WeekTotals) {
 		{t("reports.to_pakistan"), groupInt(totals.ToPakistan), groupFloat(totals.BaselineToPakistan)},
 		{t("reports.total"), groupInt(totals.Total), groupFloat(totals.BaselineTotal)}}
 	p.table([]float64{marginLeft, -100, -140}, rows)
-	p.paragraph(t("reports.hours_line", "Closed", formatNumber(totals.HoursClosed), "Restricted", formatNumber(totals.HoursRestricted))+" "+
+	p.paragraph(t("reports.hours_line", "Closed", FormatNumber(totals.HoursClosed), "Restricted", FormatNumber(totals.HoursRestricted))+" "+
 		t("reports.unit_note")+" "+t("reports.baseline_method", "Days", SummaryBaselineDays), 8, colourMuted)
 }
 
@@ -269,7 +271,7 @@ func (p *pdfWriter) crossing(c CrossingWeek) {
 				check = t("reports.verified")
 			}
 		}
-		rows = append(rows, []string{d.Date.String() + " " + d.Date.Weekday().String()[:3], state, formatNumber(d.HoursClosed),
+		rows = append(rows, []string{d.Date.String() + " " + d.Date.Weekday().String()[:3], state, FormatNumber(d.HoursClosed),
 			optionalGroupInt(d.ToAfghanistan), optionalGroupInt(d.ToPakistan), check})
 	}
 	p.table([]float64{marginLeft, 55, -110, -138, -163, 168}, rows)
@@ -289,8 +291,8 @@ func (p *pdfWriter) chart(c CrossingWeek) {
 	t := p.text
 	p.section(t("reports.chart_title"))
 	const height, strip = 38.0, 2.2
-	p.room(height + 14)
-	top := p.y
+	p.room(height + 20)
+	top := p.y + 5 // room for the tallest bar's label
 	maxTotal := 1
 	for _, d := range c.Days {
 		if d.ToAfghanistan != nil {
@@ -369,7 +371,7 @@ func (p *pdfWriter) closures(c CrossingWeek) {
 	}
 	p.table([]float64{marginLeft, 80, 112, 142}, rows)
 	if c.Humanitarian != nil {
-		p.paragraph(t("reports.humanitarian_line", "Trucks", formatNumber(*c.Humanitarian)), 9, canvas.Black)
+		p.paragraph(t("reports.humanitarian_line", "Trucks", FormatNumber(*c.Humanitarian)), 9, canvas.Black)
 	}
 	p.paragraph(t("reports.costs_note"), 8, colourMuted)
 }
@@ -380,7 +382,7 @@ func (p *pdfWriter) assumptions() {
 	p.section(t("reports.assumptions"))
 	var rates []string
 	for _, r := range a.ExchangeRates {
-		rates = append(rates, t("reports.rate", "Currency", r.Currency, "Units", formatNumber(r.UnitsPerUSD), "AsOf", r.AsOf.String(), "Source", r.Source))
+		rates = append(rates, t("reports.rate", "Currency", r.Currency, "Units", FormatNumber(r.UnitsPerUSD), "AsOf", r.AsOf.String(), "Source", r.Source))
 	}
 	p.paragraph(t("reports.model_line", "Version", a.ModelVersion), 9, canvas.Black)
 	for _, r := range rates {

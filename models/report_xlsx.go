@@ -209,9 +209,9 @@ func (s *sheetWriter) row(values ...any) {
 			if x == nil {
 				continue
 			}
-			v, shown = *x, formatNumber(*x)
+			v, shown = *x, FormatNumber(*x)
 		case float64:
-			shown = formatNumber(x)
+			shown = FormatNumber(x)
 		case string:
 			v = SpreadsheetText(x)
 			shown = x

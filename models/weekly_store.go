@@ -264,8 +264,8 @@ func CompareSummaries(old, new WeeklySummary) []SummaryChange {
 			}
 			od, date := o.Days[i], d.Date.String()
 			add(c.Slug, date, "state", stateText(od.State), stateText(d.State))
-			add(c.Slug, date, "hours_closed", formatNumber(od.HoursClosed), formatNumber(d.HoursClosed))
-			add(c.Slug, date, "hours_restricted", formatNumber(od.HoursRestricted), formatNumber(d.HoursRestricted))
+			add(c.Slug, date, "hours_closed", FormatNumber(od.HoursClosed), FormatNumber(d.HoursClosed))
+			add(c.Slug, date, "hours_restricted", FormatNumber(od.HoursRestricted), FormatNumber(d.HoursRestricted))
 			add(c.Slug, date, "to_afghanistan", intText(od.ToAfghanistan), intText(d.ToAfghanistan))
 			add(c.Slug, date, "to_pakistan", intText(od.ToPakistan), intText(d.ToPakistan))
 			add(c.Slug, date, "verified", strconv.FormatBool(od.Verified), strconv.FormatBool(d.Verified))
@@ -299,9 +299,9 @@ func intText(n *int) string {
 	return strconv.Itoa(*n)
 }
 
-// formatNumber writes a number as every format does: no exponent, no
+// FormatNumber writes a number as every format does: no exponent, no
 // trailing zeros.
-func formatNumber(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+func FormatNumber(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // WeeklySummaryList lists the latest revision of every published week,
 // newest week first, without the data.
@@ -338,8 +338,13 @@ func WeeklySummaryFiles(ctx context.Context, db *gorm.DB, summaryID int64) ([]We
 	return files, nil
 }
 
-// ErrNoSuchRevision is returned for a revision a published week does not have.
-var ErrNoSuchRevision = errors.New("no such revision")
+// ErrNoSuchRevision is returned for a revision a published week does not
+// have; ErrNotInRevision for a crossing a revision has no file of (it was
+// added or made public later).
+var (
+	ErrNoSuchRevision = errors.New("no such revision")
+	ErrNotInRevision  = errors.New("crossing not in this revision")
+)
 
 // StoredSummaryFile is one stored file with the revision it belongs to.
 type StoredSummaryFile struct {
@@ -374,8 +379,11 @@ func FindWeeklySummaryFile(ctx context.Context, db *gorm.DB, week ISOWeek, revis
 	}
 	var f WeeklySummaryFile
 	err := db.WithContext(ctx).Where("summary_id = ? AND crossing = ? AND format = ?", recs[0].ID, crossing, format).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return StoredSummaryFile{}, fmt.Errorf("the %s file of %s for %q: %w", format, week, crossing, ErrNotInRevision)
+	}
 	if err != nil {
-		return StoredSummaryFile{}, notFoundOr(err, "the %s file of %s for %q", format, week, crossing)
+		return StoredSummaryFile{}, fmt.Errorf("read the %s file of %s: %w", format, week, err)
 	}
 	return StoredSummaryFile{WeeklySummaryFile: f, Revision: recs[0].Revision, GeneratedAt: recs[0].GeneratedAt}, nil
 }
