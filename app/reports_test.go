@@ -79,7 +79,6 @@ func excerptDiff(got, want []byte) string {
 	return "lengths differ: " + strconv.Itoa(len(g)) + " and " + strconv.Itoa(len(w)) + " lines"
 }
 
-
 // TestWeeklySummaryDownloadsMatchGoldenFiles downloads week 47 as CSV and
 // JSON on both databases and holds them to the golden files; each answer
 // carries its SHA-256 as ETag and a file name saying what it is.
