@@ -1,14 +1,12 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -185,26 +183,30 @@ type reportWeekRow struct {
 // showReports renders /reports: the published weeks, newest first, with
 // their headline numbers, and the form of the range export.
 func (a *App) showReports(c echo.Context) error {
-	return a.servePage(c, "reports", "/reports", func(ctx context.Context, l *Locale) (pageContent, error) {
-		list, err := models.WeeklySummaryList(ctx, a.db)
-		if err != nil {
-			return pageContent{}, err
-		}
-		crossings, err := models.ActiveCrossings(ctx, a.db)
-		if err != nil {
-			return pageContent{}, err
-		}
-		today := models.DateOf(a.now(), a.cfg.TimeZone)
-		p := reportsPage{Crossings: crossings, From: today.AddDays(-29), To: today}
-		var lastModified time.Time
-		for _, rec := range list {
-			p.Weeks = append(p.Weeks, reportWeekRow{WeeklySummaryRecord: rec, From: rec.WeekStart, To: rec.WeekStart.AddDays(6)})
-			if rec.GeneratedAt.After(lastModified) {
-				lastModified = rec.GeneratedAt
-			}
-		}
-		return pageContent{Status: http.StatusOK, Title: l.T("reports.list_title"), Data: p, LastModified: lastModified}, nil
-	})
+	ctx, l := c.Request().Context(), a.locale(c)
+	list, err := models.WeeklySummaryList(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	crossings, err := models.ActiveCrossings(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	today := models.DateOf(a.now(), a.cfg.TimeZone)
+	p := reportsPage{Crossings: crossings, From: today.AddDays(-29), To: today}
+	for _, rec := range list {
+		p.Weeks = append(p.Weeks, reportWeekRow{WeeklySummaryRecord: rec, From: rec.WeekStart, To: rec.WeekStart.AddDays(6)})
+	}
+	return a.renderReportPage(c, "reports", l.T("reports.list_title"), p)
+}
+
+// renderReportPage renders a report page, which a browser may keep but
+// must check again (a new week or revision may have been published).
+// These pages are rendered per request: they are a few small queries,
+// and the page cache serves only the routes it gzips in advance.
+func (a *App) renderReportPage(c echo.Context, name, title string, data any) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, no-cache")
+	return a.render(c, http.StatusOK, name, title, data)
 }
 
 // reportWeekPage is what a week's page shows.
@@ -239,44 +241,41 @@ type reportDownload struct {
 // for (the latest by default), every revision with what it changed, and
 // the downloads of the revision with their checksums.
 func (a *App) showReportWeek(c echo.Context, week models.ISOWeek, revision int) error {
-	key := fmt.Sprintf("/reports/%s?revision=%d", week, revision)
-	return a.servePage(c, "report_week", key, func(ctx context.Context, l *Locale) (pageContent, error) {
-		revisions, err := models.WeeklySummaryRevisions(ctx, a.db, week)
-		if err != nil {
-			return pageContent{}, err
+	ctx, l := c.Request().Context(), a.locale(c)
+	revisions, err := models.WeeklySummaryRevisions(ctx, a.db, week)
+	if err != nil {
+		return err
+	}
+	if len(revisions) == 0 {
+		return &userError{status: http.StatusNotFound, key: "reports.error_not_published", args: []any{"Week", week.String()}}
+	}
+	chosen := 0
+	if revision > 0 {
+		chosen = slices.IndexFunc(revisions, func(r models.WeeklySummaryRecord) bool { return r.Revision == revision })
+		if chosen < 0 {
+			return &userError{status: http.StatusNotFound, key: "reports.error_no_revision",
+				args: []any{"Week", week.String(), "Revision", revision}}
 		}
-		if len(revisions) == 0 {
-			return pageContent{}, &userError{status: http.StatusNotFound, key: "reports.error_not_published", args: []any{"Week", week.String()}}
-		}
-		chosen := 0
-		if revision > 0 {
-			chosen = slices.IndexFunc(revisions, func(r models.WeeklySummaryRecord) bool { return r.Revision == revision })
-			if chosen < 0 {
-				return pageContent{}, &userError{status: http.StatusNotFound, key: "reports.error_no_revision",
-					args: []any{"Week", week.String(), "Revision", revision}}
-			}
-		}
-		rec := revisions[chosen]
-		summary, err := rec.Summary()
-		if err != nil {
-			return pageContent{}, err
-		}
-		files, err := models.WeeklySummaryFiles(ctx, a.db, rec.ID)
-		if err != nil {
-			return pageContent{}, err
-		}
-		p := reportWeekPage{Week: week.String(), Summary: summary, Record: rec, Count: len(revisions), Older: chosen > 0,
-			Formats: models.ReportFormats}
-		for i, r := range revisions {
-			p.Revisions = append(p.Revisions, reportRevision{WeeklySummaryRecord: r, Changes: r.ParsedChanges(), Current: i == chosen})
-		}
-		p.Downloads = append(p.Downloads, downloadRow(l.T("reports.all_crossings"), "", week, rec.Revision, files))
-		for _, cw := range summary.Crossings {
-			p.Downloads = append(p.Downloads, downloadRow(cw.Name, cw.Slug, week, rec.Revision, files))
-		}
-		return pageContent{Status: http.StatusOK, Title: l.T("reports.week_title", "Week", week.String()), Data: p,
-			LastModified: rec.GeneratedAt}, nil
-	})
+	}
+	rec := revisions[chosen]
+	summary, err := rec.Summary()
+	if err != nil {
+		return err
+	}
+	files, err := models.WeeklySummaryFiles(ctx, a.db, rec.ID)
+	if err != nil {
+		return err
+	}
+	p := reportWeekPage{Week: week.String(), Summary: summary, Record: rec, Count: len(revisions), Older: chosen > 0,
+		Formats: models.ReportFormats}
+	for i, r := range revisions {
+		p.Revisions = append(p.Revisions, reportRevision{WeeklySummaryRecord: r, Changes: r.ParsedChanges(), Current: i == chosen})
+	}
+	p.Downloads = append(p.Downloads, downloadRow(l.T("reports.all_crossings"), "", week, rec.Revision, files))
+	for _, cw := range summary.Crossings {
+		p.Downloads = append(p.Downloads, downloadRow(cw.Name, cw.Slug, week, rec.Revision, files))
+	}
+	return a.renderReportPage(c, "report_week", l.T("reports.week_title", "Week", week.String()), p)
 }
 
 // downloadRow lists a crossing's files of a revision ("" for all crossings).
