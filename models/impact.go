@@ -657,7 +657,7 @@ func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lo
 			}
 		}
 	}
-	est := &episodeEstimate{}
+	est := &SeriesTotals{}
 	nCat := len(r.categories)
 	baseVals, actual, after := make([]float64, len(base)), make([]float64, n), make([]float64, len(catchUp))
 	for combo := range 2 * nCat {
@@ -688,7 +688,7 @@ func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lo
 		}
 		for k, d := range days {
 			res.impacts = append(res.impacts, impactDayRow{CrossingID: p.c.id, Day: e.Start.AddDays(k), Direction: dir,
-				CategoryID: cat.id, EpisodeStart: e.Start, Actual: actual[k], Baseline: b, SeriesDay: d})
+				CategoryID: cat.id, EpisodeStart: e.Start, Actual: actual[k], Baseline: b, ImpactTerms: d})
 		}
 		est.add(tot)
 	}

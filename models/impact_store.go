@@ -13,32 +13,6 @@ const (
 	ImpactInsufficientData = "insufficient_data"
 )
 
-// episodeEstimate is an episode's totals over directions and categories;
-// nil when the episode has insufficient data.
-type episodeEstimate struct {
-	Foregone     Range3
-	Value        Range3
-	Waiting      float64
-	Holding      float64
-	Spoilage     float64
-	Humanitarian float64
-	Recovered    float64
-	NetTrucks    float64
-	NetValue     float64
-}
-
-func (e *episodeEstimate) add(t SeriesTotals) {
-	e.Foregone = e.Foregone.add(t.Foregone)
-	e.Value = e.Value.add(t.Value)
-	e.Waiting += t.Waiting
-	e.Holding += t.Holding
-	e.Spoilage += t.Spoilage
-	e.Humanitarian += t.Humanitarian
-	e.Recovered += t.Recovered
-	e.NetTrucks += t.NetTrucks
-	e.NetValue += t.NetValue
-}
-
 // closureEpisodeRow is a row of closure_episodes.
 type closureEpisodeRow struct {
 	CrossingID        int64
@@ -48,7 +22,7 @@ type closureEpisodeRow struct {
 	Reason            *string
 	Status            string
 	BaselineDaysUsed  int
-	Estimate          *episodeEstimate
+	Estimate          *SeriesTotals // nil when the data are insufficient
 	CustomsRevenueUSD float64
 	ModelVersion      string
 	Assumptions       string
@@ -73,7 +47,7 @@ type impactDayRow struct {
 	EpisodeStart Date
 	Actual       float64
 	Baseline     Range3
-	SeriesDay
+	ImpactTerms
 }
 
 // store replaces the stored results the plans recomputed and returns the
@@ -150,7 +124,7 @@ type bulkColumn struct {
 	value        func(i int) any
 }
 
-func optional(e *episodeEstimate, f func(*episodeEstimate) float64) *float64 {
+func optional(e *SeriesTotals, f func(*SeriesTotals) float64) *float64 {
 	if e == nil {
 		return nil
 	}
@@ -159,7 +133,7 @@ func optional(e *episodeEstimate, f func(*episodeEstimate) float64) *float64 {
 }
 
 func (r *impactRun) insertEpisodes(ctx context.Context, rows []closureEpisodeRow) error {
-	est := func(f func(*episodeEstimate) float64) func(int) any {
+	est := func(f func(*SeriesTotals) float64) func(int) any {
 		return func(i int) any { return optional(rows[i].Estimate, f) }
 	}
 	return r.insertBulk(ctx, "closure_episodes", len(rows), []bulkColumn{
@@ -171,20 +145,20 @@ func (r *impactRun) insertEpisodes(ctx context.Context, rows []closureEpisodeRow
 		{"reason", "text", func(i int) any { return rows[i].Reason }},
 		{"status", "text", func(i int) any { return rows[i].Status }},
 		{"baseline_days_used", "integer", func(i int) any { return int64(rows[i].BaselineDaysUsed) }},
-		{"trucks_foregone_low", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.Low })},
-		{"trucks_foregone_central", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.Central })},
-		{"trucks_foregone_high", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.High })},
-		{"trade_value_foregone_low_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.Low })},
-		{"trade_value_foregone_central_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.Central })},
-		{"trade_value_foregone_high_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.High })},
-		{"trucks_waiting", "float8", est(func(e *episodeEstimate) float64 { return e.Waiting })},
-		{"holding_cost_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Holding })},
-		{"spoilage_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Spoilage })},
-		{"humanitarian_trucks_foregone", "float8", est(func(e *episodeEstimate) float64 { return e.Humanitarian })},
+		{"trucks_foregone_low", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.Low })},
+		{"trucks_foregone_central", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.Central })},
+		{"trucks_foregone_high", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.High })},
+		{"trade_value_foregone_low_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.Low })},
+		{"trade_value_foregone_central_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.Central })},
+		{"trade_value_foregone_high_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.High })},
+		{"trucks_waiting", "float8", est(func(e *SeriesTotals) float64 { return e.Waiting })},
+		{"holding_cost_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Holding })},
+		{"spoilage_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Spoilage })},
+		{"humanitarian_trucks_foregone", "float8", est(func(e *SeriesTotals) float64 { return e.Humanitarian })},
 		{"customs_revenue_foregone_usd", "float8", func(i int) any { return rows[i].CustomsRevenueUSD }},
-		{"trucks_recovered", "float8", est(func(e *episodeEstimate) float64 { return e.Recovered })},
-		{"net_trucks_foregone", "float8", est(func(e *episodeEstimate) float64 { return e.NetTrucks })},
-		{"net_trade_value_foregone_usd", "float8", est(func(e *episodeEstimate) float64 { return e.NetValue })},
+		{"trucks_recovered", "float8", est(func(e *SeriesTotals) float64 { return e.Recovered })},
+		{"net_trucks_foregone", "float8", est(func(e *SeriesTotals) float64 { return e.NetTrucks })},
+		{"net_trade_value_foregone_usd", "float8", est(func(e *SeriesTotals) float64 { return e.NetValue })},
 		{"model_version", "text", func(i int) any { return rows[i].ModelVersion }},
 		{"assumptions", "text", func(i int) any { return rows[i].Assumptions }},
 		{"assumptions_hash", "text", func(i int) any { return rows[i].AssumptionsHash }},
