@@ -107,6 +107,7 @@ func (r *impactRun) store(ctx context.Context, plans []*crossingPlan, results ma
 	if err := r.insertImpactDays(ctx, impacts); err != nil {
 		return 0, err
 	}
+
 	return len(episodes) + len(days) + len(impacts), nil
 }
 
@@ -268,25 +269,29 @@ func pgArray(c bulkColumn, from, to int) any {
 		}
 		return out
 	case "text":
+		if _, plain := c.value(from).(string); plain {
+			out := make([]string, 0, to-from)
+			for i := from; i < to; i++ {
+				out = append(out, c.value(i).(string))
+			}
+			return out
+		}
 		out := make([]*string, 0, to-from)
 		for i := from; i < to; i++ {
-			switch v := c.value(i).(type) {
-			case string:
-				out = append(out, &v)
-			case *string:
-				out = append(out, v)
-			}
+			out = append(out, c.value(i).(*string))
 		}
 		return out
 	default: // float8
+		if _, plain := c.value(from).(float64); plain {
+			out := make([]float64, 0, to-from)
+			for i := from; i < to; i++ {
+				out = append(out, c.value(i).(float64))
+			}
+			return out
+		}
 		out := make([]*float64, 0, to-from)
 		for i := from; i < to; i++ {
-			switch v := c.value(i).(type) {
-			case float64:
-				out = append(out, &v)
-			case *float64:
-				out = append(out, v)
-			}
+			out = append(out, c.value(i).(*float64))
 		}
 		return out
 	}
