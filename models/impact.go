@@ -606,8 +606,7 @@ func hull(a, b DateRange) DateRange {
 func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lower Date) episodeResult {
 	n := e.End.DaysSince(e.Start) + 1
 	res := episodeResult{episode: closureEpisodeRow{CrossingID: p.c.id, Start: e.Start, End: e.End, Days: n,
-		Ongoing: e.Ongoing, Reason: e.Reason, Status: ImpactOK, ModelVersion: ImpactModelVersion,
-		Assumptions: p.snapshot, AssumptionsHash: p.hash}}
+		Ongoing: e.Ongoing, Reason: e.Reason, Status: ImpactOK, ModelVersion: ImpactModelVersion, AssumptionsHash: p.hash}}
 	if s == nil {
 		s = &series{width: 2 * len(r.categories)}
 	}

@@ -54,8 +54,9 @@ func ClosureEpisodes(ctx context.Context, db *gorm.DB, crossingID int64) ([]Clos
 		ModelVersion                 string
 		Assumptions                  string
 	}
-	q := db.WithContext(ctx).Table("closure_episodes e").Select("x.slug, e.*").
-		Joins("JOIN crossings x ON x.id = e.crossing_id").Where("x.active")
+	q := db.WithContext(ctx).Table("closure_episodes e").Select("x.slug, e.*, a.assumptions").
+		Joins("JOIN crossings x ON x.id = e.crossing_id").
+		Joins("JOIN impact_assumptions a ON a.hash = e.assumptions_hash").Where("x.active")
 	if crossingID != 0 {
 		q = q.Where("e.crossing_id = ?", crossingID)
 	}

@@ -25,8 +25,7 @@ type closureEpisodeRow struct {
 	Estimate          *SeriesTotals // nil when the data are insufficient
 	CustomsRevenueUSD float64
 	ModelVersion      string
-	Assumptions       string
-	AssumptionsHash   string
+	AssumptionsHash   string // of the snapshot stored in impact_assumptions
 }
 
 // closureDayRow is a row of closure_days.
@@ -98,6 +97,16 @@ func (r *impactRun) store(ctx context.Context, plans []*crossingPlan, results ma
 			impacts = append(impacts, e.impacts...)
 		}
 	}
+	// Each set of assumptions once, kept for good.
+	for _, p := range plans {
+		if _, ok := results[p.c.id]; !ok {
+			continue
+		}
+		if err := r.exec(ctx, "INSERT INTO impact_assumptions (hash, assumptions) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+			p.hash, p.snapshot); err != nil {
+			return 0, err
+		}
+	}
 	if err := r.insertEpisodes(ctx, episodes); err != nil {
 		return 0, err
 	}
@@ -161,7 +170,6 @@ func (r *impactRun) insertEpisodes(ctx context.Context, rows []closureEpisodeRow
 		{"net_trucks_foregone", "float8", est(func(e *SeriesTotals) float64 { return e.NetTrucks })},
 		{"net_trade_value_foregone_usd", "float8", est(func(e *SeriesTotals) float64 { return e.NetValue })},
 		{"model_version", "text", func(i int) any { return rows[i].ModelVersion }},
-		{"assumptions", "text", func(i int) any { return rows[i].Assumptions }},
 		{"assumptions_hash", "text", func(i int) any { return rows[i].AssumptionsHash }},
 	})
 }

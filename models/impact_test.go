@@ -348,6 +348,7 @@ func dumpImpact(t *testing.T, db *gorm.DB) []string {
 	t.Helper()
 	var out []string
 	for _, q := range []string{
+		"SELECT * FROM impact_assumptions ORDER BY hash",
 		"SELECT * FROM closure_episodes ORDER BY crossing_id, start_date",
 		"SELECT * FROM closure_days ORDER BY crossing_id, day",
 		"SELECT * FROM impact_days ORDER BY crossing_id, day, direction, category_id",

@@ -35,6 +35,15 @@ INSERT INTO crossing_assumptions (crossing_id, customs_revenue_per_day_usd, sour
     SELECT id, 80357.14, 'assumed 45% of Torkham''s Rs 50M a day, in proportion to trade: Rs 22.5M at Rs 280 to the dollar'
     FROM crossings WHERE slug = 'chaman';
 
+-- The assumptions estimates were computed with, as JSON (model version,
+-- exchange rates, the crossing's customs revenue, every category's
+-- valuation), once per distinct set: kept for good, so that a number
+-- published from an earlier set can still be reproduced.
+CREATE TABLE impact_assumptions (
+    hash        text PRIMARY KEY,
+    assumptions text NOT NULL
+);
+
 -- One row per closure episode: a run of consecutive days on which cargo
 -- could not cross for part of the day or all of it. The estimates are null
 -- when status is insufficient_data.
@@ -62,8 +71,7 @@ CREATE TABLE closure_episodes (
     net_trucks_foregone              double precision,
     net_trade_value_foregone_usd     double precision,
     model_version                    text NOT NULL,
-    assumptions                      text NOT NULL,
-    assumptions_hash                 text NOT NULL,
+    assumptions_hash                 text NOT NULL REFERENCES impact_assumptions(hash),
     PRIMARY KEY (crossing_id, start_date)
 );
 
@@ -115,5 +123,6 @@ DROP INDEX daily_figures_updated_at;
 DROP TABLE impact_days;
 DROP TABLE closure_days;
 DROP TABLE closure_episodes;
+DROP TABLE impact_assumptions;
 DROP TABLE exchange_rates;
 DROP TABLE crossing_assumptions;
