@@ -38,6 +38,10 @@ func (a *App) routes() *echo.Echo {
 	v1.Match(readMethods, "/crossings/:slug", a.apiShowCrossing)
 	v1.Match(readMethods, "/crossings/:slug/figures", a.apiCrossingFigures)
 	v1.Match(readMethods, "/crossings/:slug/status-history", a.apiStatusHistory)
+	// The closure cost model's stored estimates (api_impact.go).
+	v1.Match(readMethods, "/crossings/:slug/impact", a.apiCrossingImpact)
+	v1.Match(readMethods, "/closures", a.apiClosures)
+	v1.Match(readMethods, "/assumptions", a.apiAssumptions)
 	// API writes (api_write.go): the Bearer token acts as its user, whose
 	// role and crossings each handler checks (a.mayEditCrossing).
 	v1.POST("/crossings/:slug/figures", a.apiWriteFigures, a.noStore, a.requireToken)

@@ -606,8 +606,7 @@ func hull(a, b DateRange) DateRange {
 func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lower Date) episodeResult {
 	n := e.End.DaysSince(e.Start) + 1
 	res := episodeResult{episode: closureEpisodeRow{CrossingID: p.c.id, Start: e.Start, End: e.End, Days: n,
-		Ongoing: e.Ongoing, Reason: e.Reason, Status: ImpactOK, ModelVersion: ImpactModelVersion,
-		Assumptions: p.snapshot, AssumptionsHash: p.hash}}
+		Ongoing: e.Ongoing, Reason: e.Reason, Status: ImpactOK, ModelVersion: ImpactModelVersion, AssumptionsHash: p.hash}}
 	if s == nil {
 		s = &series{width: 2 * len(r.categories)}
 	}
@@ -657,7 +656,7 @@ func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lo
 			}
 		}
 	}
-	est := &episodeEstimate{}
+	est := &SeriesTotals{}
 	nCat := len(r.categories)
 	baseVals, actual, after := make([]float64, len(base)), make([]float64, n), make([]float64, len(catchUp))
 	for combo := range 2 * nCat {
@@ -688,7 +687,7 @@ func (r *impactRun) computeEpisode(p *crossingPlan, s *series, e episodeSpan, lo
 		}
 		for k, d := range days {
 			res.impacts = append(res.impacts, impactDayRow{CrossingID: p.c.id, Day: e.Start.AddDays(k), Direction: dir,
-				CategoryID: cat.id, EpisodeStart: e.Start, Actual: actual[k], Baseline: b, SeriesDay: d})
+				CategoryID: cat.id, EpisodeStart: e.Start, Actual: actual[k], Baseline: b, ImpactTerms: d})
 		}
 		est.add(tot)
 	}

@@ -75,27 +75,38 @@ func SpoiledShare(t, shelfLifeDays int, rate float64) float64 {
 	return min(1, float64(max(0, t-shelfLifeDays))*rate)
 }
 
-// SeriesDay is one day's terms of one direction and category.
-type SeriesDay struct {
+// ImpactTerms are the estimated costs of one day or one episode, of one
+// direction and category or summed over them.
+type ImpactTerms struct {
 	Foregone     Range3  // trucks
 	Value        Range3  // trade value foregone, USD
-	Waiting      float64 // trucks waiting at the end of the day (central)
+	Waiting      float64 // trucks waiting at the end of the day (of the episode), central
 	Holding      float64 // USD
-	Spoilage     float64 // USD: the increase of the spoiled value of all waiting trucks on this day
-	Humanitarian float64 // trucks foregone (central) in a humanitarian category
+	Spoilage     float64 // USD; a day's is the growth of the spoiled value of all waiting trucks that day
+	Humanitarian float64 // trucks foregone (central) in humanitarian categories
 }
 
-// SeriesTotals are an episode's terms of one direction and category.
+func (t *ImpactTerms) add(o ImpactTerms) {
+	t.Foregone, t.Value = t.Foregone.add(o.Foregone), t.Value.add(o.Value)
+	t.Waiting += o.Waiting
+	t.Holding += o.Holding
+	t.Spoilage += o.Spoilage
+	t.Humanitarian += o.Humanitarian
+}
+
+// SeriesTotals are an episode's terms, with what the catch-up changes.
 type SeriesTotals struct {
-	Foregone     Range3
-	Value        Range3
-	Waiting      float64 // trucks waiting at the end of the episode
-	Holding      float64
-	Spoilage     float64
-	Humanitarian float64
-	Recovered    float64 // trucks the catch-up carried, at most those foregone
-	NetTrucks    float64 // trucks foregone (central) less the catch-up
-	NetValue     float64
+	ImpactTerms
+	Recovered float64 // trucks the catch-up carried, at most those foregone
+	NetTrucks float64 // trucks foregone (central) less the catch-up
+	NetValue  float64
+}
+
+func (t *SeriesTotals) add(o SeriesTotals) {
+	t.ImpactTerms.add(o.ImpactTerms)
+	t.Recovered += o.Recovered
+	t.NetTrucks += o.NetTrucks
+	t.NetValue += o.NetValue
 }
 
 // SeriesCost computes the terms of one direction and category over an
@@ -103,8 +114,8 @@ type SeriesTotals struct {
 // baseline, and catchUp the trucks on the reported unaffected days after
 // it (at most CatchUpDays, stopping at the next episode; none while the
 // episode is ongoing).
-func SeriesCost(terms CategoryTerms, b Range3, actual, catchUp []float64) ([]SeriesDay, SeriesTotals) {
-	days := make([]SeriesDay, len(actual))
+func SeriesCost(terms CategoryTerms, b Range3, actual, catchUp []float64) ([]ImpactTerms, SeriesTotals) {
+	days := make([]ImpactTerms, len(actual))
 	var tot SeriesTotals
 	foregone := make([]float64, len(actual)) // central, for the waiting trucks
 	waiting := 0.0
@@ -112,7 +123,7 @@ func SeriesCost(terms CategoryTerms, b Range3, actual, catchUp []float64) ([]Ser
 		f := Range3{max(0, b.Low-a), max(0, b.Central-a), max(0, b.High-a)}
 		foregone[k] = f.Central
 		waiting += f.Central
-		d := SeriesDay{Foregone: f, Value: f.scale(terms.ValuePerTruckUSD), Waiting: waiting,
+		d := ImpactTerms{Foregone: f, Value: f.scale(terms.ValuePerTruckUSD), Waiting: waiting,
 			Holding: waiting * terms.HoldingCostUSDPerDay}
 		if terms.Perishable {
 			// Trucks held since day j have waited k-j+1 days by the end of
@@ -127,11 +138,7 @@ func SeriesCost(terms CategoryTerms, b Range3, actual, catchUp []float64) ([]Ser
 			d.Humanitarian = f.Central
 		}
 		days[k] = d
-		tot.Foregone = tot.Foregone.add(d.Foregone)
-		tot.Value = tot.Value.add(d.Value)
-		tot.Holding += d.Holding
-		tot.Spoilage += d.Spoilage
-		tot.Humanitarian += d.Humanitarian
+		tot.add(SeriesTotals{ImpactTerms: d})
 	}
 	tot.Waiting = waiting
 	surplus := 0.0

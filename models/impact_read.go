@@ -8,18 +8,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// ImpactTerms are the estimated costs of a day or an episode, over the
-// directions and categories summed; nil in ClosureEpisode and ImpactDay
-// when the episode has insufficient data.
-type ImpactTerms struct {
-	Foregone     Range3  // trucks
-	Value        Range3  // trade value foregone, USD
-	Waiting      float64 // trucks waiting at the end of the day (of the episode)
-	Holding      float64 // USD
-	Spoilage     float64 // USD
-	Humanitarian float64 // humanitarian trucks held up (central)
-}
-
 // ClosureEpisode is a stored episode with its estimate.
 type ClosureEpisode struct {
 	CrossingSlug      string
@@ -66,8 +54,9 @@ func ClosureEpisodes(ctx context.Context, db *gorm.DB, crossingID int64) ([]Clos
 		ModelVersion                 string
 		Assumptions                  string
 	}
-	q := db.WithContext(ctx).Table("closure_episodes e").Select("x.slug, e.*").
-		Joins("JOIN crossings x ON x.id = e.crossing_id").Where("x.active")
+	q := db.WithContext(ctx).Table("closure_episodes e").Select("x.slug, e.*, a.assumptions").
+		Joins("JOIN crossings x ON x.id = e.crossing_id").
+		Joins("JOIN impact_assumptions a ON a.hash = e.assumptions_hash").Where("x.active")
 	if crossingID != 0 {
 		q = q.Where("e.crossing_id = ?", crossingID)
 	}
@@ -183,12 +172,7 @@ func ImpactDays(ctx context.Context, db *gorm.DB, crossingID int64, r DateRange)
 				Waiting:  row.TrucksWaiting, Holding: row.HoldingCostUSD, Spoilage: row.SpoilageUSD,
 				Humanitarian: row.HumanitarianTrucksForegone}}
 		*d.Baseline = d.Baseline.add(cd.Baseline)
-		t := d.Terms
-		t.Foregone, t.Value = t.Foregone.add(cd.Foregone), t.Value.add(cd.Value)
-		t.Waiting += cd.Waiting
-		t.Holding += cd.Holding
-		t.Spoilage += cd.Spoilage
-		t.Humanitarian += cd.Humanitarian
+		d.Terms.add(cd.ImpactTerms)
 		d.Categories = append(d.Categories, cd)
 	}
 	return days, nil

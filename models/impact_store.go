@@ -13,32 +13,6 @@ const (
 	ImpactInsufficientData = "insufficient_data"
 )
 
-// episodeEstimate is an episode's totals over directions and categories;
-// nil when the episode has insufficient data.
-type episodeEstimate struct {
-	Foregone     Range3
-	Value        Range3
-	Waiting      float64
-	Holding      float64
-	Spoilage     float64
-	Humanitarian float64
-	Recovered    float64
-	NetTrucks    float64
-	NetValue     float64
-}
-
-func (e *episodeEstimate) add(t SeriesTotals) {
-	e.Foregone = e.Foregone.add(t.Foregone)
-	e.Value = e.Value.add(t.Value)
-	e.Waiting += t.Waiting
-	e.Holding += t.Holding
-	e.Spoilage += t.Spoilage
-	e.Humanitarian += t.Humanitarian
-	e.Recovered += t.Recovered
-	e.NetTrucks += t.NetTrucks
-	e.NetValue += t.NetValue
-}
-
 // closureEpisodeRow is a row of closure_episodes.
 type closureEpisodeRow struct {
 	CrossingID        int64
@@ -48,11 +22,10 @@ type closureEpisodeRow struct {
 	Reason            *string
 	Status            string
 	BaselineDaysUsed  int
-	Estimate          *episodeEstimate
+	Estimate          *SeriesTotals // nil when the data are insufficient
 	CustomsRevenueUSD float64
 	ModelVersion      string
-	Assumptions       string
-	AssumptionsHash   string
+	AssumptionsHash   string // of the snapshot stored in impact_assumptions
 }
 
 // closureDayRow is a row of closure_days.
@@ -73,7 +46,7 @@ type impactDayRow struct {
 	EpisodeStart Date
 	Actual       float64
 	Baseline     Range3
-	SeriesDay
+	ImpactTerms
 }
 
 // store replaces the stored results the plans recomputed and returns the
@@ -124,6 +97,16 @@ func (r *impactRun) store(ctx context.Context, plans []*crossingPlan, results ma
 			impacts = append(impacts, e.impacts...)
 		}
 	}
+	// Each set of assumptions once, kept for good.
+	for _, p := range plans {
+		if _, ok := results[p.c.id]; !ok {
+			continue
+		}
+		if err := r.exec(ctx, "INSERT INTO impact_assumptions (hash, assumptions) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+			p.hash, p.snapshot); err != nil {
+			return 0, err
+		}
+	}
 	if err := r.insertEpisodes(ctx, episodes); err != nil {
 		return 0, err
 	}
@@ -133,6 +116,7 @@ func (r *impactRun) store(ctx context.Context, plans []*crossingPlan, results ma
 	if err := r.insertImpactDays(ctx, impacts); err != nil {
 		return 0, err
 	}
+
 	return len(episodes) + len(days) + len(impacts), nil
 }
 
@@ -150,7 +134,7 @@ type bulkColumn struct {
 	value        func(i int) any
 }
 
-func optional(e *episodeEstimate, f func(*episodeEstimate) float64) *float64 {
+func optional(e *SeriesTotals, f func(*SeriesTotals) float64) *float64 {
 	if e == nil {
 		return nil
 	}
@@ -159,7 +143,7 @@ func optional(e *episodeEstimate, f func(*episodeEstimate) float64) *float64 {
 }
 
 func (r *impactRun) insertEpisodes(ctx context.Context, rows []closureEpisodeRow) error {
-	est := func(f func(*episodeEstimate) float64) func(int) any {
+	est := func(f func(*SeriesTotals) float64) func(int) any {
 		return func(i int) any { return optional(rows[i].Estimate, f) }
 	}
 	return r.insertBulk(ctx, "closure_episodes", len(rows), []bulkColumn{
@@ -171,22 +155,21 @@ func (r *impactRun) insertEpisodes(ctx context.Context, rows []closureEpisodeRow
 		{"reason", "text", func(i int) any { return rows[i].Reason }},
 		{"status", "text", func(i int) any { return rows[i].Status }},
 		{"baseline_days_used", "integer", func(i int) any { return int64(rows[i].BaselineDaysUsed) }},
-		{"trucks_foregone_low", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.Low })},
-		{"trucks_foregone_central", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.Central })},
-		{"trucks_foregone_high", "float8", est(func(e *episodeEstimate) float64 { return e.Foregone.High })},
-		{"trade_value_foregone_low_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.Low })},
-		{"trade_value_foregone_central_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.Central })},
-		{"trade_value_foregone_high_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Value.High })},
-		{"trucks_waiting", "float8", est(func(e *episodeEstimate) float64 { return e.Waiting })},
-		{"holding_cost_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Holding })},
-		{"spoilage_usd", "float8", est(func(e *episodeEstimate) float64 { return e.Spoilage })},
-		{"humanitarian_trucks_foregone", "float8", est(func(e *episodeEstimate) float64 { return e.Humanitarian })},
+		{"trucks_foregone_low", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.Low })},
+		{"trucks_foregone_central", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.Central })},
+		{"trucks_foregone_high", "float8", est(func(e *SeriesTotals) float64 { return e.Foregone.High })},
+		{"trade_value_foregone_low_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.Low })},
+		{"trade_value_foregone_central_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.Central })},
+		{"trade_value_foregone_high_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Value.High })},
+		{"trucks_waiting", "float8", est(func(e *SeriesTotals) float64 { return e.Waiting })},
+		{"holding_cost_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Holding })},
+		{"spoilage_usd", "float8", est(func(e *SeriesTotals) float64 { return e.Spoilage })},
+		{"humanitarian_trucks_foregone", "float8", est(func(e *SeriesTotals) float64 { return e.Humanitarian })},
 		{"customs_revenue_foregone_usd", "float8", func(i int) any { return rows[i].CustomsRevenueUSD }},
-		{"trucks_recovered", "float8", est(func(e *episodeEstimate) float64 { return e.Recovered })},
-		{"net_trucks_foregone", "float8", est(func(e *episodeEstimate) float64 { return e.NetTrucks })},
-		{"net_trade_value_foregone_usd", "float8", est(func(e *episodeEstimate) float64 { return e.NetValue })},
+		{"trucks_recovered", "float8", est(func(e *SeriesTotals) float64 { return e.Recovered })},
+		{"net_trucks_foregone", "float8", est(func(e *SeriesTotals) float64 { return e.NetTrucks })},
+		{"net_trade_value_foregone_usd", "float8", est(func(e *SeriesTotals) float64 { return e.NetValue })},
 		{"model_version", "text", func(i int) any { return rows[i].ModelVersion }},
-		{"assumptions", "text", func(i int) any { return rows[i].Assumptions }},
 		{"assumptions_hash", "text", func(i int) any { return rows[i].AssumptionsHash }},
 	})
 }
@@ -294,25 +277,29 @@ func pgArray(c bulkColumn, from, to int) any {
 		}
 		return out
 	case "text":
+		if _, plain := c.value(from).(string); plain {
+			out := make([]string, 0, to-from)
+			for i := from; i < to; i++ {
+				out = append(out, c.value(i).(string))
+			}
+			return out
+		}
 		out := make([]*string, 0, to-from)
 		for i := from; i < to; i++ {
-			switch v := c.value(i).(type) {
-			case string:
-				out = append(out, &v)
-			case *string:
-				out = append(out, v)
-			}
+			out = append(out, c.value(i).(*string))
 		}
 		return out
 	default: // float8
+		if _, plain := c.value(from).(float64); plain {
+			out := make([]float64, 0, to-from)
+			for i := from; i < to; i++ {
+				out = append(out, c.value(i).(float64))
+			}
+			return out
+		}
 		out := make([]*float64, 0, to-from)
 		for i := from; i < to; i++ {
-			switch v := c.value(i).(type) {
-			case float64:
-				out = append(out, &v)
-			case *float64:
-				out = append(out, v)
-			}
+			out = append(out, c.value(i).(*float64))
 		}
 		return out
 	}

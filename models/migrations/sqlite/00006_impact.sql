@@ -35,6 +35,15 @@ INSERT INTO crossing_assumptions (crossing_id, customs_revenue_per_day_usd, sour
     SELECT id, 80357.14, 'assumed 45% of Torkham''s Rs 50M a day, in proportion to trade: Rs 22.5M at Rs 280 to the dollar'
     FROM crossings WHERE slug = 'chaman';
 
+-- The assumptions estimates were computed with, as JSON (model version,
+-- exchange rates, the crossing's customs revenue, every category's
+-- valuation), once per distinct set: kept for good, so that a number
+-- published from an earlier set can still be reproduced.
+CREATE TABLE impact_assumptions (
+    hash        text PRIMARY KEY,
+    assumptions text NOT NULL
+);
+
 -- One row per closure episode: a run of consecutive days on which cargo
 -- could not cross for part of the day or all of it. The estimates are null
 -- when status is insufficient_data.
@@ -62,12 +71,14 @@ CREATE TABLE closure_episodes (
     net_trucks_foregone              real,
     net_trade_value_foregone_usd     real,
     model_version                    text NOT NULL,
-    assumptions                      text NOT NULL,
-    assumptions_hash                 text NOT NULL,
+    assumptions_hash                 text NOT NULL REFERENCES impact_assumptions(hash),
     PRIMARY KEY (crossing_id, start_date)
 );
 
--- Each day of an episode, for the crossing as a whole.
+-- Each day of an episode, for the crossing as a whole. The days and the
+-- episodes are only ever replaced together, in one transaction, so no
+-- foreign key ties them: checking one for each of the tens of thousands of
+-- rows a full recompute deletes and writes would double its time.
 CREATE TABLE closure_days (
     crossing_id                  integer NOT NULL,
     day                          text NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
@@ -75,16 +86,17 @@ CREATE TABLE closure_days (
     closure_share                real NOT NULL CHECK (closure_share > 0 AND closure_share <= 1),
     reported                     boolean NOT NULL,
     customs_revenue_foregone_usd real NOT NULL,
-    PRIMARY KEY (crossing_id, day),
-    FOREIGN KEY (crossing_id, episode_start) REFERENCES closure_episodes (crossing_id, start_date) ON DELETE CASCADE
+    PRIMARY KEY (crossing_id, day)
 );
 
 -- Each day of an episode by direction and cargo category (loaded only).
+-- No foreign key to cargo_categories either, for the same reason: a
+-- category in use by daily_figures cannot be deleted anyway.
 CREATE TABLE impact_days (
     crossing_id                      integer NOT NULL,
     day                              text NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
     direction                        text NOT NULL CHECK (direction IN ('to_afghanistan', 'to_pakistan')),
-    category_id                      integer NOT NULL REFERENCES cargo_categories(id) ON DELETE CASCADE,
+    category_id                      integer NOT NULL,
     episode_start                    text NOT NULL,
     trucks_actual                    real NOT NULL,
     trucks_baseline_low              real NOT NULL,
@@ -100,8 +112,7 @@ CREATE TABLE impact_days (
     holding_cost_usd                 real NOT NULL,
     spoilage_usd                     real NOT NULL,
     humanitarian_trucks_foregone     real NOT NULL,
-    PRIMARY KEY (crossing_id, day, direction, category_id),
-    FOREIGN KEY (crossing_id, episode_start) REFERENCES closure_episodes (crossing_id, start_date) ON DELETE CASCADE
+    PRIMARY KEY (crossing_id, day, direction, category_id)
 );
 
 -- The incremental run finds the figures changed since its last run.
@@ -112,5 +123,6 @@ DROP INDEX daily_figures_updated_at;
 DROP TABLE impact_days;
 DROP TABLE closure_days;
 DROP TABLE closure_episodes;
+DROP TABLE impact_assumptions;
 DROP TABLE exchange_rates;
 DROP TABLE crossing_assumptions;
