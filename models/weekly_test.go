@@ -185,3 +185,53 @@ func TestWeekWithoutDataSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// TestSummaryCarriesStoredClosureCosts closes Torkham for two days of week
+// 47, runs the loss model over the period, and finds its stored episode in
+// the summary with the costs as a range; before the model ran, the summary
+// says the costs are not yet computed.
+func TestSummaryCarriesStoredClosureCosts(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		loadDemoWeeks(t, db, now)
+		torkham, _ := models.CrossingBySlug(ctx, db, "torkham")
+		security := models.ReasonSecurity
+		for _, in := range []models.StatusInput{
+			{CrossingID: torkham.ID, State: models.StateClosed, Reason: &security, EffectiveAt: time.Date(2026, 11, 17, 1, 0, 0, 0, time.UTC), AllowOldBackdate: true},
+			{CrossingID: torkham.ID, State: models.StateOpen, EffectiveAt: time.Date(2026, 11, 19, 1, 0, 0, 0, time.UTC), AllowOldBackdate: true},
+		} {
+			if _, err := models.RecordStatusChange(ctx, db, models.Actor{Name: "test"}, in, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		week, _ := models.ParseISOWeek("2026-W47")
+		before, err := models.BuildWeeklySummary(ctx, db, week, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := before.Crossings[0]; c.CostsStatus != models.CostsNotComputed || c.Totals.HoursClosed != 48 {
+			t.Fatalf("before the model ran: costs %s, %v hours closed", c.CostsStatus, c.Totals.HoursClosed)
+		}
+		if _, err := models.RecomputeImpactAsOf(ctx, db, models.Date{}, models.Date{}, now); err != nil {
+			t.Fatal(err)
+		}
+		after, err := models.BuildWeeklySummary(ctx, db, week, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := after.Crossings[0]
+		i := slices.IndexFunc(c.Closures, func(e models.ClosureWeek) bool { return e.Start.String() == "2026-11-17" })
+		if c.CostsStatus != models.CostsComputed || i < 0 {
+			t.Fatalf("after the model ran: costs %s, closures %+v", c.CostsStatus, c.Closures)
+		}
+		e := c.Closures[i]
+		if e.TradeValueForegoneUSD == nil || !(e.TradeValueForegoneUSD.Low <= e.TradeValueForegoneUSD.Central &&
+			e.TradeValueForegoneUSD.Central <= e.TradeValueForegoneUSD.High) || e.TradeValueForegoneUSD.Central <= 0 {
+			t.Errorf("the episode's value foregone is not a range: %+v", e.TradeValueForegoneUSD)
+		}
+		if e.ModelVersion != after.ModelVersion || len(after.Assumptions.ExchangeRates) == 0 {
+			t.Errorf("model version %q / %q, %d exchange rates", e.ModelVersion, after.ModelVersion, len(after.Assumptions.ExchangeRates))
+		}
+	})
+}
