@@ -654,6 +654,9 @@ func TestOpenAPIDocumentMatchesTheHandlers(t *testing.T) {
 		if _, err := models.LoadDemo(context.Background(), a.DB(), models.DemoOptions{Days: 45, End: models.DateOf(now, pkt), Now: now, Seed: 7}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := models.RecomputeImpactAsOf(context.Background(), a.DB(), models.Date{}, models.Date{}, now); err != nil {
+			t.Fatal(err)
+		}
 		param := regexp.MustCompile(`:(\w+)`)
 		for _, r := range a.echo.Routes() {
 			documented := param.ReplaceAllString(r.Path, "{$1}")

@@ -47,6 +47,9 @@ Usage:
   borderflow jobs list                    show each scheduled job, its schedule, last and next run
   borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]
                                           run a job now, as the scheduler would, and record it
+  borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]
+                                          write a published weekly summary (publishing the week
+                                          first if it never was)
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -119,6 +122,8 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 		return cli.importCSV(ctx, args[1:])
 	case "jobs":
 		return cli.jobs(ctx, args[1:])
+	case "export":
+		return cli.exportWeekly(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil

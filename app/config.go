@@ -29,6 +29,8 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	LogFormat      string        // "text" or "json"
 	StaleAfter     time.Duration // a crossing with no update for longer is flagged as stale
+	ReportLicense  string        // the data licence printed on every weekly summary
+	ReportCitation string        // how to cite a summary; {crossing}, {week} and {revision} are filled in
 
 	Database models.DatabaseTarget // resolved from DatabaseURL and DataDir
 
@@ -55,6 +57,8 @@ var settings = []setting{
 	{"BORDERFLOW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"BORDERFLOW_LOG_FORMAT", "log-format", "text", "log format: text or json"},
 	{"BORDERFLOW_STALE_AFTER", "stale-after", "36h", "flag a crossing as stale when neither its status nor its figures have been updated for this long (e.g. 36h)"},
+	{"BORDERFLOW_REPORT_LICENSE", "report-license", models.DefaultReportLicense, "data licence printed on every weekly summary and in each file's metadata"},
+	{"BORDERFLOW_REPORT_CITATION", "report-citation", models.DefaultReportCitation, "how to cite a weekly summary; {crossing}, {week} and {revision} are filled in"},
 }
 
 // LoadConfig reads the configuration from the environment. Every invalid
@@ -99,13 +103,15 @@ func resolveConfig(getenv func(string) string, overrides map[string]string) (Con
 
 func parseConfig(v map[string]string) (Config, error) {
 	cfg := Config{
-		DatabaseURL: v["BORDERFLOW_DATABASE_URL"],
-		DataDir:     v["BORDERFLOW_DATA_DIR"],
-		Addr:        v["BORDERFLOW_ADDR"],
-		BaseURL:     strings.TrimRight(v["BORDERFLOW_BASE_URL"], "/"),
-		LogFormat:   v["BORDERFLOW_LOG_FORMAT"],
-		LogOutput:   os.Stderr,
-		Stdout:      os.Stdout,
+		DatabaseURL:    v["BORDERFLOW_DATABASE_URL"],
+		DataDir:        v["BORDERFLOW_DATA_DIR"],
+		Addr:           v["BORDERFLOW_ADDR"],
+		BaseURL:        strings.TrimRight(v["BORDERFLOW_BASE_URL"], "/"),
+		LogFormat:      v["BORDERFLOW_LOG_FORMAT"],
+		ReportLicense:  v["BORDERFLOW_REPORT_LICENSE"],
+		ReportCitation: v["BORDERFLOW_REPORT_CITATION"],
+		LogOutput:      os.Stderr,
+		Stdout:         os.Stdout,
 	}
 	var err error
 	if cfg.Database, err = models.ResolveDatabase(cfg.DatabaseURL, cfg.DataDir); err != nil {

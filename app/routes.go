@@ -22,6 +22,11 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/", a.showBoard)
 	e.GET("/crossings/:slug", a.showCrossing)
 	e.GET("/static/:hash/*", a.assets.serve)
+	// Weekly summaries, their stored downloads and the range export
+	// (reports.go, reports_export.go).
+	e.GET("/reports", a.showReports)
+	e.GET("/reports/export", a.exportFigures)
+	e.GET("/reports/:file", a.reportPath)
 
 	// Read API, its OpenAPI document and the Atom feeds (api.go, feed.go):
 	// public, readable from any origin, rate-limited per client.
@@ -33,6 +38,10 @@ func (a *App) routes() *echo.Echo {
 	v1.Match(readMethods, "/crossings/:slug", a.apiShowCrossing)
 	v1.Match(readMethods, "/crossings/:slug/figures", a.apiCrossingFigures)
 	v1.Match(readMethods, "/crossings/:slug/status-history", a.apiStatusHistory)
+	// The closure cost model's stored estimates (api_impact.go).
+	v1.Match(readMethods, "/crossings/:slug/impact", a.apiCrossingImpact)
+	v1.Match(readMethods, "/closures", a.apiClosures)
+	v1.Match(readMethods, "/assumptions", a.apiAssumptions)
 	// API writes (api_write.go): the Bearer token acts as its user, whose
 	// role and crossings each handler checks (a.mayEditCrossing).
 	v1.POST("/crossings/:slug/figures", a.apiWriteFigures, a.noStore, a.requireToken)

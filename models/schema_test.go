@@ -19,6 +19,7 @@ var allModels = []any{
 	&models.StatusChange{}, &models.DailyFigure{}, &models.AuditEntry{}, &models.JobRun{},
 	&models.Session{}, &models.LoginAttempt{}, &models.APIToken{}, &models.IdempotencyKey{}, &models.CrossingDay{}, &models.PlausibilityLimit{},
 	&models.StaleMark{},
+	&models.WeeklySummaryRecord{}, &models.WeeklySummaryFile{},
 }
 
 // TestModelsMatchMigratedSchema proves that every field of every model has a

@@ -1,0 +1,334 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"borderflow/models"
+	"borderflow/models/testdb"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// reportsNow is Wednesday 25 November 2026, 09:00 in Karachi: week 47 is
+// the last complete week.
+var reportsNow = time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+
+// newReportsApp is an App on databaseURL with 60 days of demo data up to
+// yesterday, and week 47 published as the weekly-summary job would.
+func newReportsApp(t *testing.T, databaseURL string) *App {
+	t.Helper()
+	a := newTestApp(t, databaseURL)
+	a.now = func() time.Time { return reportsNow }
+	ctx := context.Background()
+	if _, err := models.LoadDemo(ctx, a.DB(), models.DemoOptions{Days: 60,
+		End: models.DateOf(reportsNow, a.cfg.TimeZone).AddDays(-1), Now: reportsNow, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	week, _ := models.ParseISOWeek("2026-W47")
+	if _, err := models.PublishWeeklySummaries(ctx, a.DB(), week, reportsNow, a.ReportOptions()); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// checkGolden compares got with testdata/reports/name, or rewrites it under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "reports", name)
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s ./app -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from its golden file; got:\n%s", name, excerptDiff(got, want))
+	}
+}
+
+// excerptDiff shows the first line that differs.
+func excerptDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return "line " + strconv.Itoa(i+1) + ":\n  got  " + g[i] + "\n  want " + w[i]
+		}
+	}
+	return "lengths differ: " + strconv.Itoa(len(g)) + " and " + strconv.Itoa(len(w)) + " lines"
+}
+
+// TestWeeklySummaryDownloadsMatchGoldenFiles downloads week 47 as CSV and
+// JSON on both databases and holds them to the golden files; each answer
+// carries its SHA-256 as ETag and a file name saying what it is.
+func TestWeeklySummaryDownloadsMatchGoldenFiles(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, databaseURL string) {
+		a := newReportsApp(t, databaseURL)
+		for _, c := range []struct{ path, golden, filename string }{
+			{"/reports/2026-W47.csv", "2026-W47.csv", "borderflow-2026-W47-all-crossings-r1.csv"},
+			{"/reports/2026-W47.json", "2026-W47.json", "borderflow-2026-W47-all-crossings-r1.json"},
+			{"/reports/2026-W47.csv?crossing=chaman&revision=1", "2026-W47-chaman.csv", "borderflow-2026-W47-chaman-r1.csv"},
+		} {
+			rec := get(t, a, c.path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d: %s", c.path, rec.Code, rec.Body)
+			}
+			body := rec.Body.Bytes()
+			checkGolden(t, c.golden, body)
+			sum := sha256.Sum256(body)
+			if etag := rec.Header().Get("ETag"); etag != `W/"`+hex.EncodeToString(sum[:])+`"` {
+				t.Errorf("%s: ETag %s is not the SHA-256 of the body", c.path, etag)
+			}
+			if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, c.filename) {
+				t.Errorf("%s: Content-Disposition %q, want %s", c.path, cd, c.filename)
+			}
+			if again := get(t, a, c.path, "If-None-Match", rec.Header().Get("ETag")); again.Code != http.StatusNotModified {
+				t.Errorf("%s with its ETag = %d, want 304", c.path, again.Code)
+			}
+		}
+		if cc := get(t, a, "/reports/2026-W47.pdf?revision=1").Header().Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+			t.Errorf("an explicit revision is cached as %q, want immutable", cc)
+		}
+	})
+}
+
+// TestWeeklySummaryFormatsAgree reads the XLSX back with excelize and the
+// PDF's text with pdftotext, and holds their numbers to the JSON's.
+func TestWeeklySummaryFormatsAgree(t *testing.T) {
+	pdftotext := findPdftotext(t)
+	testdb.ForEachURL(t, func(t *testing.T, databaseURL string) {
+		a := newReportsApp(t, databaseURL)
+		var s models.WeeklySummary
+		if err := json.Unmarshal(get(t, a, "/reports/2026-W47.json").Body.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		if !s.HasData || len(s.Crossings) != 2 || s.Totals.Total == 0 {
+			t.Fatalf("the summary has no figures: %+v", s.Totals)
+		}
+
+		book, err := excelize.OpenReader(bytes.NewReader(get(t, a, "/reports/2026-W47.xlsx").Body.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := book.GetRows("Daily", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 1
+		for _, c := range s.Crossings {
+			for _, d := range c.Days {
+				row := rows[i]
+				i++
+				// Dates are stored as dates: serial day numbers.
+				serial := d.Date.Start(time.UTC).Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24
+				want := []string{formatSerial(serial), c.Slug, c.Name, stateName(d.State), models.FormatNumber(d.HoursClosed),
+					models.FormatNumber(d.HoursRestricted), boolCell(d.Reported), boolCell(d.Verified), intCell(d.ToAfghanistan), intCell(d.ToPakistan)}
+				for j, w := range want {
+					if j >= len(row) && w == "" {
+						continue
+					}
+					if j >= len(row) || row[j] != w {
+						t.Fatalf("Daily row %d = %q, want %q", i, row, want)
+					}
+				}
+			}
+		}
+		if typ, _ := book.GetCellType("Daily", "I2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+			t.Errorf("trucks are not numeric cells: %v", typ)
+		}
+		if panes, _ := book.GetPanes("Daily"); !panes.Freeze {
+			t.Error("the Daily header row is not frozen")
+		}
+		cats, _ := book.GetRows("By category", excelize.Options{RawCellValue: true})
+		n := 0
+		for _, c := range s.Crossings {
+			n += len(c.Categories)
+		}
+		if len(cats) != n+1 {
+			t.Errorf("By category has %d rows, the JSON %d categories", len(cats)-1, n)
+		}
+
+		text := pdfText(t, pdftotext, get(t, a, "/reports/2026-W47.pdf").Body.Bytes())
+		for _, want := range []string{
+			"To Afghanistan " + groupedInt(s.Totals.ToAfghanistan),
+			"To Pakistan " + groupedInt(s.Totals.ToPakistan),
+			"Total " + groupedInt(s.Totals.Total),
+			"Cite as: " + s.Citation,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the PDF does not say %q", want)
+			}
+		}
+		for _, c := range s.Crossings {
+			if !strings.Contains(text, c.Name+": week 2026-W47") || !strings.Contains(text, "Total "+groupedInt(c.Totals.Total)) {
+				t.Errorf("the PDF has no page for %s with its total %d", c.Name, c.Totals.Total)
+			}
+		}
+	})
+}
+
+func formatSerial(x float64) string { return models.FormatNumber(x) }
+
+func stateName(s *models.State) string {
+	if s == nil {
+		return ""
+	}
+	return string(*s)
+}
+
+func boolCell(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func intCell(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return models.FormatNumber(float64(*n))
+}
+
+// groupedInt writes n as the PDF does: 12,345.
+func groupedInt(n int) string {
+	s := models.FormatNumber(float64(n))
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// findPdftotext returns poppler's pdftotext; without it the test fails
+// under CI=true (the CI script installs poppler-utils) and skips loudly otherwise.
+func findPdftotext(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("pdftotext")
+	if err != nil {
+		msg := "PDF text tests NOT RUN: no pdftotext (apt-get install poppler-utils)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip("!!! " + msg + " !!!")
+	}
+	return p
+}
+
+// pdfText extracts a PDF's text, spaces collapsed and compatibility forms
+// (ligatures, Arabic presentation forms) folded to plain letters.
+func pdfText(t *testing.T, pdftotext string, pdf []byte) string {
+	t.Helper()
+	cmd := exec.Command(pdftotext, "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return strings.Join(strings.Fields(norm.NFKC.String(string(out))), " ")
+}
+
+// TestReportBadInputGetsClearMessages asks for weeks, revisions, crossings
+// and formats that do not exist.
+func TestReportBadInputGetsClearMessages(t *testing.T) {
+	a := newReportsApp(t, "sqlite:"+filepath.Join(t.TempDir(), "borderflow.db"))
+	cases := []struct {
+		path    string
+		status  int
+		message string
+	}{
+		{"/reports/2026-W54.pdf", 400, "2026 has weeks 01 to 53; there is no week 2026-W54."},
+		{"/reports/2026-W00", 400, "there is no week 2026-W00"},
+		{"/reports/2026-47.csv", 400, "“2026-47” is not a week; write it as YYYY-Www"},
+		{"/reports/2026-W49.csv", 404, "The week 2026-W49 is not over yet; the latest complete week is 2026-W47."},
+		{"/reports/2026-W48", 404, "not over yet"},
+		{"/reports/2026-W47.pdf?revision=4", 404, "The week 2026-W47 has no revision 4"},
+		{"/reports/2026-W47?revision=4", 404, "has no revision 4"},
+		{"/reports/2026-W47.pdf?revision=first", 400, "The revision must be a whole number from 1 up"},
+		{"/reports/2026-W47.pdf?crossing=wagah", 404, "There is no crossing “wagah”"},
+		{"/reports/2026-W47.docx", 404, "borderflow does not make “docx” files"},
+		{"/reports/2026-W40.json", 404, "The summary of 2026-W40 has not been published"},
+		{"/reports/export?crossing=wagah", 404, "There is no crossing “wagah”"},
+		{"/reports/export?from=2025-01-01&to=2026-11-20", 400, "ask for at most 366 days"},
+		{"/reports/export?format=pdf", 400, "format 'pdf' is not supported"},
+	}
+	for _, c := range cases {
+		rec := get(t, a, c.path)
+		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.message) {
+			t.Errorf("GET %s = %d %s, want %d saying %q", c.path, rec.Code, excerpt(rec.Body.String(), "<main"), c.status, c.message)
+		}
+	}
+}
+
+// TestReportPagesListWeeksAndRevisions reads /reports and the week's page:
+// the week with its headline numbers, its downloads with their checksums.
+func TestReportPagesListWeeksAndRevisions(t *testing.T) {
+	a := newReportsApp(t, "sqlite:"+filepath.Join(t.TempDir(), "borderflow.db"))
+	doc := page(t, get(t, a, "/reports"))
+	if href, _ := doc.Find("#week-2026-W47 a").Attr("href"); href != "/reports/2026-W47" {
+		t.Fatalf("the list links week 47 to %q", href)
+	}
+	if doc.Find("form.export select[name=crossing] option").Length() != 3 {
+		t.Error("the export form does not offer all crossings and each one")
+	}
+	if href, _ := page(t, get(t, a, "/")).Find("a.reports-link").Attr("href"); href != "/reports" {
+		t.Errorf("the board links the reports at %q", href)
+	}
+	week := page(t, get(t, a, "/reports/2026-W47"))
+	links := week.Find("table.downloads a[data-format]")
+	if links.Length() != 12 {
+		t.Errorf("%d download links, want 4 formats × (all + 2 crossings)", links.Length())
+	}
+	href, _ := links.First().Attr("href")
+	rec := get(t, a, href)
+	sum := sha256.Sum256(rec.Body.Bytes())
+	if shown := strings.TrimSpace(week.Find("table.downloads .sha256").First().Text()); shown != hex.EncodeToString(sum[:]) {
+		t.Errorf("the page shows SHA-256 %s, the download has %x", shown, sum)
+	}
+	if week.Find(".revisions li").Length() != 1 {
+		t.Error("the week's page does not list its one revision")
+	}
+}
+
+// TestRangeExportStreamsCSVAndXLSX downloads a month of figures as CSV (with
+// its HXL row) and as XLSX, and finds the same rows in both.
+func TestRangeExportStreamsCSVAndXLSX(t *testing.T) {
+	a := newReportsApp(t, "sqlite:"+filepath.Join(t.TempDir(), "borderflow.db"))
+	rec := get(t, a, "/reports/export?crossing=torkham&from=2026-11-01&to=2026-11-07&format=csv")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("export = %d %s", rec.Code, rec.Body)
+	}
+	lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")
+	if lines[1] != strings.Join(exportHXL, ",") || !strings.HasPrefix(lines[2], "2026-11-01,torkham,") || len(lines) < 50 {
+		t.Fatalf("CSV starts %q … (%d lines)", lines[:3], len(lines))
+	}
+	rec = get(t, a, "/reports/export?crossing=torkham&from=2026-11-01&to=2026-11-07&format=xlsx")
+	book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatalf("the XLSX export does not open: %v", err)
+	}
+	rows, _ := book.GetRows("Figures")
+	if len(rows) != len(lines)-1 {
+		t.Errorf("XLSX has %d rows, CSV %d (without its HXL row)", len(rows), len(lines)-1)
+	}
+}
