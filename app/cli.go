@@ -47,6 +47,12 @@ Usage:
   borderflow jobs list                    show each scheduled job, its schedule, last and next run
   borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]
                                           run a job now, as the scheduler would, and record it
+  borderflow backup FILE [--force]        write a consistent copy of the embedded database, also
+                                          while it serves (PostgreSQL: use pg_dump)
+  borderflow migrate-data --to postgres://USER:PASSWORD@HOST:5432/DB
+                                          copy the embedded database into an empty PostgreSQL
+  borderflow healthcheck [--url URL]      exit 0 when /readyz answers 200 within 3 s, else 1
+  borderflow version                      show the version, Go version and schema version
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -55,10 +61,11 @@ BORDERFLOW_* environment variables (see "borderflow serve --help").
 // CLI is the command line's environment: arguments aside, everything a
 // command reads or writes, so that tests can run it as a user would.
 type CLI struct {
-	Getenv func(string) string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	Getenv  func(string) string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Version string // stamped in at build time; empty reads as "dev"
 }
 
 // usageError is a mistake in how a command was called (exit status 2).
@@ -119,6 +126,14 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 		return cli.importCSV(ctx, args[1:])
 	case "jobs":
 		return cli.jobs(ctx, args[1:])
+	case "backup":
+		return cli.backup(ctx, args[1:])
+	case "migrate-data":
+		return cli.migrateData(ctx, args[1:])
+	case "healthcheck":
+		return cli.healthcheck(ctx, args[1:])
+	case "version":
+		return cli.version(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil
