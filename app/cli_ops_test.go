@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -379,4 +380,69 @@ func TestHelpForOperationsCommands(t *testing.T) {
 			t.Errorf("borderflow --help does not list %q", command)
 		}
 	}
+}
+
+// The PostgreSQL backup docs/OPERATIONS.md gives: a pg_dump of a database in
+// use, restored with pg_restore into a new database, serves the same data.
+func TestPgDumpAndRestoreAsDocumented(t *testing.T) {
+	ctx := context.Background()
+	srcURL := testdb.PostgresURL(t)
+	if code, _, errOut := run(t, map[string]string{"BORDERFLOW_DATABASE_URL": srcURL}, nil, "demo", "--days", "20"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	src := newTestApp(t, srcURL)
+	createAccount(t, src, "nasreen", models.RoleOfficer, "torkham")
+	want, err := models.TableCounts(ctx, src.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := filepath.Join(t.TempDir(), "borderflow.dump")
+	if out, err := exec.Command(postgresTool(t, "pg_dump"), "--format=custom", "--file="+dump, srcURL).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	// A new, empty database beside the original, as after dropdb and createdb.
+	name := fmt.Sprintf("bf_restore_%d", os.Getpid())
+	if err := src.db.Exec("CREATE DATABASE " + name + " TEMPLATE template0").Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(srcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	restoreURL := u.String()
+	if out, err := exec.Command(postgresTool(t, "pg_restore"), "--no-owner", "--single-transaction", "--exit-on-error", "-d", restoreURL, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	restored := newTestApp(t, restoreURL)
+	got, err := models.TableCounts(ctx, restored.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("restored tables %v\nwant %v", got, want)
+	}
+	if rec := get(t, restored, "/readyz"); rec.Code != http.StatusOK {
+		t.Errorf("/readyz on the restored database: %d %s", rec.Code, rec.Body)
+	}
+	signIn(t, restored, "nasreen", testPassword)
+	// The restored audit log is still append-only.
+	if err := restored.db.Exec("DELETE FROM audit_log").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("deleting the restored audit log: %v, want a refusal", err)
+	}
+}
+
+// postgresTool finds a PostgreSQL client program beside the server the
+// tests run.
+func postgresTool(t *testing.T, name string) string {
+	t.Helper()
+	if path, err := exec.LookPath(name); err == nil {
+		return path
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	if len(matches) == 0 {
+		t.Fatalf("%s is not installed beside PostgreSQL", name)
+	}
+	return matches[len(matches)-1]
 }
