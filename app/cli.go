@@ -50,6 +50,12 @@ Usage:
   borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]
                                           write a published weekly summary (publishing the week
                                           first if it never was)
+  borderflow backup FILE [--force]        write a consistent copy of the embedded database, also
+                                          while it serves (PostgreSQL: use pg_dump)
+  borderflow migrate-data --to postgres://USER:PASSWORD@HOST:5432/DB
+                                          copy the embedded database into an empty PostgreSQL
+  borderflow healthcheck [--url URL]      exit 0 when /readyz answers 200 within 3 s, else 1
+  borderflow version                      show the version, Go version and schema version
 
 Run "borderflow COMMAND --help" for a command's flags. Configuration comes from
 BORDERFLOW_* environment variables (see "borderflow serve --help").
@@ -58,10 +64,11 @@ BORDERFLOW_* environment variables (see "borderflow serve --help").
 // CLI is the command line's environment: arguments aside, everything a
 // command reads or writes, so that tests can run it as a user would.
 type CLI struct {
-	Getenv func(string) string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	Getenv  func(string) string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Version string // stamped in at build time; empty reads as "dev"
 }
 
 // usageError is a mistake in how a command was called (exit status 2).
@@ -124,6 +131,14 @@ func (cli CLI) dispatch(ctx context.Context, args []string) error {
 		return cli.jobs(ctx, args[1:])
 	case "export":
 		return cli.exportWeekly(ctx, args[1:])
+	case "backup":
+		return cli.backup(ctx, args[1:])
+	case "migrate-data":
+		return cli.migrateData(ctx, args[1:])
+	case "healthcheck":
+		return cli.healthcheck(ctx, args[1:])
+	case "version":
+		return cli.version(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(cli.Stdout, usageText)
 		return nil
