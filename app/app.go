@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	if a.scheduler, err = jobs.NewScheduler(a.db, log, cfg.jobOptions()); err != nil {
+	if a.scheduler, err = jobs.NewScheduler(a.db, log, cfg.jobOptions(a.translator)); err != nil {
 		a.closeDatabase()
 		return nil, err
 	}

@@ -479,7 +479,12 @@ func (cli CLI) openScheduler(ctx context.Context) (Config, *databaseHandle, *job
 	if err != nil {
 		return Config{}, nil, nil, err
 	}
-	s, err := jobs.NewScheduler(h.db, slog.New(slog.DiscardHandler), cfg.jobOptions())
+	tr, err := NewTranslator()
+	if err != nil {
+		h.close()
+		return Config{}, nil, nil, err
+	}
+	s, err := jobs.NewScheduler(h.db, slog.New(slog.DiscardHandler), cfg.jobOptions(tr))
 	if err != nil {
 		h.close()
 		return Config{}, nil, nil, err
@@ -524,13 +529,15 @@ func (cli CLI) jobsList(ctx context.Context, args []string) error {
 }
 
 func (cli CLI) jobsRun(ctx context.Context, args []string) error {
-	fs := cli.flagSet("jobs run", "jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]\n\n"+
+	fs := cli.flagSet("jobs run", "jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [--week YYYY-Www]\n\n"+
 		"Runs one job now through the scheduler's own wrapper: one transaction, recorded\n"+
 		"in the job's runs (as manual:<instant>) and in the audit log. A run that fails\n"+
 		"leaves the job's previous results as they were. --from and --to, both included,\n"+
-		"limit a job that works on days to those days; the other jobs refuse them.")
+		"limit a job that works on days to those days; --week names the ISO week the\n"+
+		"weekly-summary job publishes (a past week); the other jobs refuse them.")
 	fromText := fs.String("from", "", "first day to work on, YYYY-MM-DD (with --to)")
 	toText := fs.String("to", "", "last day to work on, YYYY-MM-DD (with --from)")
+	weekText := fs.String("week", "", "ISO week for the weekly-summary job, e.g. 2026-W47")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -562,6 +569,14 @@ func (cli CLI) jobsRun(ctx context.Context, args []string) error {
 		}
 		if !job.Ranged {
 			return usagef("the %s job takes no --from/--to; it always works on the current data", job.Name)
+		}
+	}
+	if *weekText != "" {
+		if manual.Week, err = models.ParseISOWeek(*weekText); err != nil {
+			return usagef("--week %q is not an ISO week such as 2026-W47 (weeks 01 to 52 or 53)", *weekText)
+		}
+		if !job.Weekly {
+			return usagef("the %s job takes no --week", job.Name)
 		}
 	}
 	manual.Actor = models.Actor{Name: "cli"}

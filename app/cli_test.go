@@ -692,3 +692,34 @@ func TestServeRunsJobsOnTheirScheduleUnlessJobsOff(t *testing.T) {
 		t.Errorf("serve ran stale-data %d times in 2.5 s on a one-second schedule; want at least 2", n)
 	}
 }
+
+// The weekly-summary job publishes a past week named with --week, once:
+// a second run over unchanged data writes nothing; the download is there.
+func TestJobsRunWeeklySummaryForAWeek(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "borderflow.db")
+	vars := map[string]string{"BORDERFLOW_DATABASE_URL": url}
+	if code, _, stderr := run(t, vars, nil, "demo", "--days", "30"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	week := models.LastCompleteWeek(time.Now(), karachi(t)).String()
+	code, stdout, stderr := run(t, vars, nil, "jobs", "run", "weekly-summary", "--week", week)
+	if code != 0 || !strings.HasPrefix(stdout, "Ran weekly-summary: succeeded") || strings.Contains(stdout, " 0 rows") {
+		t.Fatalf("first run: exit %d, %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, vars, nil, "jobs", "run", "weekly-summary", "--week", week)
+	if code != 0 || !strings.Contains(stdout, "succeeded, 0 rows written") {
+		t.Errorf("second run over the same data: exit %d, %q", code, stdout)
+	}
+	out := filepath.Join(t.TempDir(), "week.json")
+	if code, _, stderr := run(t, vars, nil, "export", "weekly", "--week", week, "--format", "json", "-o", out); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	for _, bad := range [][]string{{"--week", "2026-W54"}, {"--week", "soon"}} {
+		if code, _, stderr := run(t, vars, nil, append([]string{"jobs", "run", "weekly-summary"}, bad...)...); code != 2 || !strings.Contains(stderr, "ISO week") {
+			t.Errorf("%v: exit %d, %q", bad, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, vars, nil, "jobs", "run", "cleanup", "--week", week); code != 2 || !strings.Contains(stderr, "takes no --week") {
+		t.Errorf("--week on cleanup: exit %d, %q", code, stderr)
+	}
+}

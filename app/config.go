@@ -159,9 +159,11 @@ func parseConfig(v map[string]string) (Config, error) {
 	return cfg, nil
 }
 
-// jobOptions configures the scheduler from cfg.
-func (cfg Config) jobOptions() jobs.Options {
-	return jobs.Options{Location: cfg.TimeZone, StaleAfter: cfg.StaleAfter, Schedules: cfg.JobSchedules}
+// jobOptions configures the scheduler from cfg; tr labels the weekly
+// summaries' files.
+func (cfg Config) jobOptions(tr *Translator) jobs.Options {
+	return jobs.Options{Location: cfg.TimeZone, StaleAfter: cfg.StaleAfter, Schedules: cfg.JobSchedules,
+		Reports: reportOptions(cfg, tr)}
 }
 
 func onOff(name, value string) (bool, error) {

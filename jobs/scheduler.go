@@ -49,6 +49,9 @@ type RunOptions struct {
 	// LastSuccess is when the job's latest successful run started, zero if
 	// none did: an incremental job recomputes what changed since.
 	LastSuccess time.Time
+	// Week is the ISO week a manual run of a Weekly job was given
+	// (--week); zero for the week the job would choose itself.
+	Week models.ISOWeek
 }
 
 // HasRange reports whether the run was given days to work on.
@@ -68,6 +71,8 @@ type Job struct {
 	Description string
 	// Ranged jobs accept --from/--to on a manual run; the others refuse them.
 	Ranged bool
+	// Weekly jobs accept --week on a manual run; the others refuse it.
+	Weekly bool
 	Run    Body
 }
 
@@ -80,6 +85,8 @@ type Options struct {
 	// Schedules replaces jobs' default schedules, by job name (see
 	// ParseSchedules).
 	Schedules map[string]string
+	// Reports configures the weekly summaries the weekly-summary job publishes.
+	Reports models.ReportOptions
 }
 
 // Registry lists every job borderflow runs, with its default schedule.
@@ -88,6 +95,7 @@ func Registry(o Options) []Job {
 	return []Job{
 		cleanupJob(),
 		staleDataJob(o.StaleAfter),
+		weeklySummaryJob(o.Reports),
 	}
 }
 
@@ -247,6 +255,7 @@ func (s *Scheduler) RunScheduled(job Job, tick time.Time) (models.JobRun, error)
 type Manual struct {
 	Actor    models.Actor
 	From, To models.Date
+	Week     models.ISOWeek // for a Weekly job; zero for the job's own choice
 }
 
 // RunNow runs the named job now, through the same wrapper as a scheduled
@@ -260,8 +269,11 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, m Manual) (models.J
 	if !m.From.IsZero() && !job.Ranged {
 		return models.JobRun{}, fmt.Errorf("the %s job takes no --from/--to", job.Name)
 	}
+	if !m.Week.IsZero() && !job.Weekly {
+		return models.JobRun{}, fmt.Errorf("the %s job takes no --week", job.Name)
+	}
 	now := time.Now().In(s.loc)
-	opts := RunOptions{At: now, Manual: true, From: m.From, To: m.To}
+	opts := RunOptions{At: now, Manual: true, From: m.From, To: m.To, Week: m.Week}
 	return s.execute(ctx, job, "manual:"+now.UTC().Format(time.RFC3339Nano), opts, &m.Actor)
 }
 

@@ -13,6 +13,9 @@ type ISOWeek struct {
 	Year, Week int
 }
 
+// IsZero reports whether w is unset.
+func (w ISOWeek) IsZero() bool { return w.Year == 0 }
+
 var isoWeekPattern = regexp.MustCompile(`^([0-9]{4})-W([0-9]{2})$`)
 
 // ParseISOWeek reads a week written YYYY-Www (2026-W47). A week number the
