@@ -344,3 +344,32 @@ func TestImpactRunStoppedMidwayLeavesResults(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentImpactRunsOnPostgres starts four full runs at once, as
+// the scheduler of several replicas and the command line might, five
+// times: every run succeeds, one after another, and they leave the rows
+// one run leaves.
+func TestConcurrentImpactRunsOnPostgres(t *testing.T) {
+	db := testdb.Postgres(t)
+	now := time.Now()
+	loadDemoAt(t, db, now, 17)
+	recomputeAll(t, db, now)
+	want := dumpImpact(t, db)
+	for range 5 {
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := models.RecomputeImpactAsOf(context.Background(), db, models.Date{}, models.Date{}, now)
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("a run beside others failed: %v", err)
+			}
+		}
+		if got := dumpImpact(t, db); !slices.Equal(got, want) {
+			t.Fatalf("runs at once left %d rows, one run %d", len(got), len(want))
+		}
+	}
+}
