@@ -63,6 +63,10 @@ func RecomputeImpactChangedAsOf(ctx context.Context, db *gorm.DB, since, now tim
 	})
 }
 
+// impactLockKey is the PostgreSQL advisory lock a run holds: "impact" in
+// ASCII, beyond the 32-bit range of the job scheduler's hashtext keys.
+const impactLockKey int64 = 0x696d70616374
+
 // impactRun is one recomputation, inside its transaction.
 type impactRun struct {
 	tx          *gorm.DB
@@ -132,6 +136,14 @@ func recomputeImpact(ctx context.Context, db *gorm.DB, now time.Time, plan func(
 	written := 0
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r := &impactRun{tx: tx, dialect: Dialect(db), now: now}
+		if r.dialect == DialectPostgres {
+			// One run at a time, whoever starts it (the scheduler, the
+			// command line): two would delete and insert the same keys.
+			// SQLite's write lock, taken at BEGIN, does the same there.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", impactLockKey).Error; err != nil {
+				return fmt.Errorf("wait for another run: %w", err)
+			}
+		}
 		plans, err := r.prepare(ctx)
 		if err != nil {
 			return err

@@ -264,9 +264,11 @@ func firstDifference(a, b []string) string {
 	return "one is a prefix of the other"
 }
 
-// TestImpactRunStoppedMidwayLeavesResults stops a run while it writes its
-// results (a trigger holds the write of impact_days until the run's
-// context is cancelled): the previous results stay as they were, whole.
+// TestImpactRunStoppedMidwayLeavesResults stops runs while they write
+// their results — after the old rows are deleted and the new episodes
+// written — and checks that the previous results stay as they were, whole:
+// on both databases a run whose write of impact_days fails, and on
+// PostgreSQL a run whose context is cancelled while that write is held up.
 func TestImpactRunStoppedMidwayLeavesResults(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
 		w := newImpactWorld(t, db)
@@ -277,42 +279,97 @@ func TestImpactRunStoppedMidwayLeavesResults(t *testing.T) {
 		// A closure the next run would add.
 		w.status(models.StateClosed, "", models.DateOf(now, pkt).AddDays(-60).Start(pkt))
 		w.status(models.StateOpen, "", models.DateOf(now, pkt).AddDays(-59).Start(pkt))
-
-		slow := []string{`CREATE TRIGGER impact_slow BEFORE INSERT ON impact_days BEGIN
-			SELECT COUNT(*) FROM daily_figures a, daily_figures b, daily_figures c; END`}
-		drop := "DROP TRIGGER impact_slow"
-		if models.Dialect(db) == models.DialectPostgres {
-			slow = []string{`CREATE FUNCTION impact_slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$ LANGUAGE plpgsql`,
-				`CREATE TRIGGER impact_slow BEFORE INSERT ON impact_days FOR EACH STATEMENT EXECUTE FUNCTION impact_slow()`}
-			drop = "DROP TRIGGER impact_slow ON impact_days"
-		}
-		for _, s := range slow {
-			if err := db.Exec(s).Error; err != nil {
-				t.Fatal(err)
+		postgres := models.Dialect(db) == models.DialectPostgres
+		exec := func(statements ...string) {
+			t.Helper()
+			for _, s := range statements {
+				if err := db.Exec(s).Error; err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		started := time.Now()
-		_, err := models.RecomputeImpactAsOf(ctx, db, models.Date{}, models.Date{}, now)
-		if err == nil || !strings.Contains(err.Error(), "store impact_days") {
-			t.Fatalf("the run stopped while writing impact_days returned %v", err)
+		unchanged := func(what string) {
+			t.Helper()
+			if after := dumpImpact(t, db); !slices.Equal(before, after) {
+				t.Errorf("%s changed the results: %d rows before, %d after", what, len(before), len(after))
+			}
 		}
-		if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "cancel") && !strings.Contains(err.Error(), "interrupt") {
-			t.Logf("the stopped run's error: %v", err)
+
+		if postgres {
+			exec(`CREATE FUNCTION impact_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql`,
+				`CREATE TRIGGER impact_fail BEFORE INSERT ON impact_days FOR EACH STATEMENT EXECUTE FUNCTION impact_fail()`)
+		} else {
+			exec(`CREATE TRIGGER impact_fail BEFORE INSERT ON impact_days BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
 		}
-		if took := time.Since(started); took > 20*time.Second {
-			t.Errorf("the run took %s to stop", took)
+		_, err := models.RecomputeImpactAsOf(context.Background(), db, models.Date{}, models.Date{}, now)
+		if err == nil || !strings.Contains(err.Error(), "store impact_days") || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("a run whose write of impact_days fails returned %v", err)
 		}
-		if after := dumpImpact(t, db); !slices.Equal(before, after) {
-			t.Errorf("a run stopped half-way changed the results: %d rows before, %d after", len(before), len(after))
-		}
-		if err := db.Exec(drop).Error; err != nil {
-			t.Fatal(err)
+		unchanged("a run that failed half-way")
+		if postgres {
+			exec("DROP TRIGGER impact_fail ON impact_days",
+				`CREATE FUNCTION impact_slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$ LANGUAGE plpgsql`,
+				`CREATE TRIGGER impact_slow BEFORE INSERT ON impact_days FOR EACH STATEMENT EXECUTE FUNCTION impact_slow()`)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				// Cancel once the run is inside its write of impact_days.
+				for ctx.Err() == nil {
+					var writing int64
+					db.Raw(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'
+						AND query LIKE 'INSERT INTO impact_days%'`).Scan(&writing)
+					if writing > 0 {
+						cancel()
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}()
+			started := time.Now()
+			_, err := models.RecomputeImpactAsOf(ctx, db, models.Date{}, models.Date{}, now)
+			if err == nil || !strings.Contains(err.Error(), "store impact_days") || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "cancel") {
+				t.Fatalf("a run cancelled while writing impact_days returned %v", err)
+			}
+			if took := time.Since(started); took > 30*time.Second {
+				t.Errorf("the cancelled run took %s to stop", took)
+			}
+			unchanged("a run cancelled half-way")
+			exec("DROP TRIGGER impact_slow ON impact_days")
+		} else {
+			exec("DROP TRIGGER impact_fail")
 		}
 		recomputeAll(t, db, now)
 		if slices.Equal(before, dumpImpact(t, db)) {
-			t.Error("the completed run changed nothing: the stopped one proved nothing")
+			t.Error("the completed run changed nothing: the stopped ones proved nothing")
 		}
 	})
+}
+
+// TestConcurrentImpactRunsOnPostgres starts four full runs at once, as
+// the scheduler of several replicas and the command line might, five
+// times: every run succeeds, one after another, and they leave the rows
+// one run leaves.
+func TestConcurrentImpactRunsOnPostgres(t *testing.T) {
+	db := testdb.Postgres(t)
+	now := time.Now()
+	loadDemoAt(t, db, now, 17)
+	recomputeAll(t, db, now)
+	want := dumpImpact(t, db)
+	for range 5 {
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := models.RecomputeImpactAsOf(context.Background(), db, models.Date{}, models.Date{}, now)
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("a run beside others failed: %v", err)
+			}
+		}
+		if got := dumpImpact(t, db); !slices.Equal(got, want) {
+			t.Fatalf("runs at once left %d rows, one run %d", len(got), len(want))
+		}
+	}
 }
