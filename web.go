@@ -8,3 +8,9 @@ import "embed"
 //
 //go:embed templates static
 var Files embed.FS
+
+// Methodology is docs/METHODOLOGY.md, which /method shows so that every
+// published estimate links to the method it was computed with.
+//
+//go:embed docs/METHODOLOGY.md
+var Methodology string

@@ -21,6 +21,9 @@ type boardCard struct {
 	Stale     bool
 	SinceLast time.Duration // since the last update, for the stale warning
 	Sparkline barChart
+	// Cost is the stored estimate of the closure under way, if any (the
+	// impact job keeps it current).
+	Cost *models.ClosureEpisode
 }
 
 // dayCount is one day's loaded trucks as a card shows it.
@@ -70,6 +73,10 @@ func (a *App) showBoard(c echo.Context) error {
 		if err != nil {
 			return pageContent{}, err
 		}
+		ongoing, err := models.OngoingClosureEpisodes(ctx, a.db)
+		if err != nil {
+			return pageContent{}, err
+		}
 		var lastModified time.Time
 		for _, e := range entries {
 			if e.LastUpdated.After(lastModified) {
@@ -78,7 +85,18 @@ func (a *App) showBoard(c echo.Context) error {
 		}
 		return pageContent{
 			Status: http.StatusOK, Title: l.T("board.title"),
-			Data: a.newBoardCards(entries, now), LastModified: lastModified,
+			Data: withCosts(a.newBoardCards(entries, now), ongoing), LastModified: lastModified,
 		}, nil
 	})
+}
+
+// withCosts gives each card of a crossing that is closed now the estimate
+// of that closure so far.
+func withCosts(cards []boardCard, ongoing map[string]models.ClosureEpisode) []boardCard {
+	for i := range cards {
+		if e, ok := ongoing[cards[i].Crossing.Slug]; ok && cards[i].State != string(models.StateOpen) {
+			cards[i].Cost = &e
+		}
+	}
+	return cards
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"borderflow"
 	"borderflow/models"
 )
 
@@ -29,6 +30,7 @@ type crossingPage struct {
 	ChartRows  []chartRow
 	Recent     []recentDay
 	Closures   []models.Closure
+	Costs      []models.ClosureEpisode // the impact job's estimate of each episode, newest first
 	MapURL     string
 	Latitude   string
 	Longitude  string
@@ -117,12 +119,20 @@ func (a *App) showCrossing(c echo.Context) error {
 		if err != nil {
 			return pageContent{}, err
 		}
+		costs, err := models.ClosureEpisodes(ctx, a.db, crossing.ID)
+		if err != nil {
+			return pageContent{}, err
+		}
 		p := crossingPage{
+			Costs:     costs,
 			Card:      a.newBoardCards([]models.BoardEntry{entry}, now)[0],
 			Direction: direction,
 			Closures:  models.Closures(history, now),
 			Latitude:  strconv.FormatFloat(crossing.Latitude, 'f', 2, 64),
 			Longitude: strconv.FormatFloat(crossing.Longitude, 'f', 2, 64),
+		}
+		if len(costs) > 0 && costs[0].Ongoing && p.Card.State != string(models.StateOpen) {
+			p.Card.Cost = &costs[0]
 		}
 		p.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%s&mlon=%s#map=14/%s/%s", p.Latitude, p.Longitude, p.Latitude, p.Longitude)
 		for _, d := range []string{"", string(models.ToAfghanistan), string(models.ToPakistan)} {
@@ -229,4 +239,11 @@ func newTimeline(spells []models.StatusSpell, from, now time.Time, loc *time.Loc
 		tl.Months = append(tl.Months, timelineTick{X: tenth(x(m)), Label: m.Format("Jan 2006")})
 	}
 	return tl
+}
+
+// showMethod renders /method: how the cost of a closure is estimated.
+func (a *App) showMethod(c echo.Context) error {
+	return a.servePage(c, "method", "/method", func(_ context.Context, l *Locale) (pageContent, error) {
+		return pageContent{Status: http.StatusOK, Title: l.T("method.title"), Data: borderflow.Methodology}, nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"embed"
 	"fmt"
+	"math"
 	"io/fs"
 	"path"
 	"slices"
@@ -202,6 +203,12 @@ func (l *Locale) Number(n int) string {
 		b.WriteRune(d)
 	}
 	return l.Digits(b.String())
+}
+
+// USD writes an amount of US dollars rounded to the dollar: estimates are
+// never more precise than that.
+func (l *Locale) USD(v float64) string {
+	return l.T("format.usd", "Amount", l.Number(int(math.Round(v))))
 }
 
 // easternDigits maps Western digits and separators to Extended

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math"
 	"bytes"
 	"fmt"
 	"html/template"
@@ -24,7 +25,8 @@ type Renderer struct {
 // NewRenderer parses templates/layout.html, templates/partials/*.html and
 // each templates/pages/NAME.html into the page NAME.
 func NewRenderer(files fs.FS, assets *Assets) (*Renderer, error) {
-	funcs := template.FuncMap{"asset": assets.URL, "withL": withLocale, "inc": func(n int) int { return n + 1 }, "count": newCount}
+	funcs := template.FuncMap{"asset": assets.URL, "withL": withLocale, "inc": func(n int) int { return n + 1 }, "count": newCount,
+		"round": func(v float64) int { return int(math.Round(v)) }}
 	shared := []string{"templates/layout.html"}
 	if partials, _ := fs.Glob(files, "templates/partials/*.html"); len(partials) > 0 {
 		shared = append(shared, "templates/partials/*.html")

@@ -21,6 +21,7 @@ func (a *App) routes() *echo.Echo {
 	// Public pages.
 	e.GET("/", a.showBoard)
 	e.GET("/crossings/:slug", a.showCrossing)
+	e.GET("/method", a.showMethod)
 	e.GET("/static/:hash/*", a.assets.serve)
 	// Weekly summaries, their stored downloads and the range export
 	// (reports.go, reports_export.go).

@@ -109,7 +109,7 @@ func (pc *pageCache) invalidate() {
 
 // precompressedRoutes are served from the page cache, gzipped in advance,
 // so the gzip middleware leaves them alone.
-var precompressedRoutes = map[string]bool{"/": true, "/crossings/:slug": true}
+var precompressedRoutes = map[string]bool{"/": true, "/crossings/:slug": true, "/method": true}
 
 // servePage answers a public page from the cache, rendering it with build
 // when absent or expired. key names the page's variant (path and options);

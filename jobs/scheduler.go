@@ -96,6 +96,7 @@ func Registry(o Options) []Job {
 		cleanupJob(),
 		staleDataJob(o.StaleAfter),
 		weeklySummaryJob(o.Reports),
+		impactJob(),
 	}
 }
 

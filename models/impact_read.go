@@ -29,6 +29,10 @@ type ClosureEpisode struct {
 // ClosureEpisodes returns the stored episodes of the active crossings, or
 // of one crossing when crossingID is not 0, newest first.
 func ClosureEpisodes(ctx context.Context, db *gorm.DB, crossingID int64) ([]ClosureEpisode, error) {
+	return closureEpisodes(ctx, db, crossingID, false)
+}
+
+func closureEpisodes(ctx context.Context, db *gorm.DB, crossingID int64, ongoingOnly bool) ([]ClosureEpisode, error) {
 	var rows []struct {
 		Slug                         string
 		StartDate, EndDate           Date
@@ -59,6 +63,9 @@ func ClosureEpisodes(ctx context.Context, db *gorm.DB, crossingID int64) ([]Clos
 		Joins("JOIN impact_assumptions a ON a.hash = e.assumptions_hash").Where("x.active")
 	if crossingID != 0 {
 		q = q.Where("e.crossing_id = ?", crossingID)
+	}
+	if ongoingOnly {
+		q = q.Where("e.ongoing")
 	}
 	if err := q.Order("e.start_date DESC, x.sort_order, x.name").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read closure episodes: %w", err)
@@ -176,4 +183,18 @@ func ImpactDays(ctx context.Context, db *gorm.DB, crossingID int64, r DateRange)
 		d.Categories = append(d.Categories, cd)
 	}
 	return days, nil
+}
+
+// OngoingClosureEpisodes returns the estimate of each active crossing's
+// episode still under way, by crossing slug.
+func OngoingClosureEpisodes(ctx context.Context, db *gorm.DB) (map[string]ClosureEpisode, error) {
+	list, err := closureEpisodes(ctx, db, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	ongoing := make(map[string]ClosureEpisode, len(list))
+	for _, e := range list {
+		ongoing[e.CrossingSlug] = e
+	}
+	return ongoing, nil
 }
