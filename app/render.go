@@ -1,12 +1,12 @@
 package app
 
 import (
-	"math"
 	"bytes"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"math"
 	"path"
 	"strings"
 	"time"
