@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"borderflow/models"
 	"borderflow/models/testdb"
@@ -81,6 +82,22 @@ func TestAdminAddsAndEditsCategoriesWithAudit(t *testing.T) {
 		}
 		if page(t, admin.get("/admin/categories")).Find(`form[action*="delete"], button:contains("Delete")`).Length() != 0 {
 			t.Error("the categories page offers to delete")
+		}
+		// The estimates are recomputed with the new assumptions at once, by
+		// a run of the impact job recorded as the admin's.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			runs, err := models.RecentJobRuns(context.Background(), a.DB(), "impact", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) == 1 && runs[0].Status == models.JobSucceeded {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no finished impact run after the assumption changed: %+v", runs)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 }
