@@ -178,7 +178,7 @@ var (
 
 // parseWhole reads a count typed into a form, or names the rule it breaks.
 func parseWhole(s string) (int, string) {
-	s = asciiDigits(s)
+	s = models.ASCIIDigits(s)
 	switch {
 	case wholeNumber.MatchString(s):
 		n, err := strconv.Atoi(s)
@@ -199,7 +199,7 @@ func parseWhole(s string) (int, string) {
 // names the rule it breaks. Only digits and a decimal point are taken:
 // "1,5" could mean one and a half or fifteen, so it is refused, not guessed.
 func parseDecimal(s string) (float64, string) {
-	s = asciiDigits(s)
+	s = models.ASCIIDigits(s)
 	if !decimalNumber.MatchString(s) {
 		return 0, "not_number"
 	}
@@ -208,23 +208,6 @@ func parseDecimal(s string) (float64, string) {
 		return 0, "too_large"
 	}
 	return v, ""
-}
-
-// asciiDigits turns Arabic-Indic and Eastern Arabic-Indic digits (as an
-// Urdu, Pashto or Dari keyboard types them) and the Arabic decimal
-// separator into ASCII, so that "۹۰" counts as 90.
-func asciiDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= '٠' && r <= '٩':
-			return '0' + (r - '٠')
-		case r >= '۰' && r <= '۹':
-			return '0' + (r - '۰')
-		case r == '٫':
-			return '.'
-		}
-		return r
-	}, s)
 }
 
 // entryPage is the daily entry form of one crossing-day.

@@ -544,7 +544,7 @@ func (s *importSource) checkFigure(row ImportRow) bool {
 	if known {
 		rules = s.refs.rules[crossing.ID]
 	}
-	day, err := ParseDate(row.Value("date"))
+	day, err := ParseDate(ASCIIDigits(row.Value("date")))
 	switch {
 	case row.Value("date") == "":
 		s.refuse(row, "date", "required", nil)
@@ -560,7 +560,7 @@ func (s *importSource) checkFigure(row ImportRow) bool {
 		Category:  strings.ToLower(row.Value("category")),
 		Regime:    Regime(strings.ToLower(row.Value("regime"))),
 	}
-	switch v := row.Value("trucks"); {
+	switch v := ASCIIDigits(row.Value("trucks")); {
 	case v == "":
 		s.refuse(row, "trucks", "required", nil)
 	default:
@@ -597,7 +597,7 @@ func (s *importSource) checkFigure(row ImportRow) bool {
 // decimal reads an optional number of the row: empty is absent. Only plain
 // decimals are taken (3600, 3600.5): no exponents, separators or hex.
 func (s *importSource) decimal(row ImportRow, column string) *float64 {
-	v := row.Value(column)
+	v := ASCIIDigits(row.Value(column))
 	if v == "" {
 		return nil
 	}
@@ -654,7 +654,7 @@ func (s *importSource) checkStatus(row ImportRow) bool {
 		reason := Reason(v)
 		in.Reason = &reason
 	}
-	at, err := time.Parse(time.RFC3339, row.Value("effective_at"))
+	at, err := time.Parse(time.RFC3339, ASCIIDigits(row.Value("effective_at")))
 	switch {
 	case row.Value("effective_at") == "":
 		s.refuse(row, "effective_at", "required", nil)

@@ -569,3 +569,22 @@ func TestImportReaderCountsFieldsAgainstTheHeader(t *testing.T) {
 		t.Errorf("params %v", errs[0].Params)
 	}
 }
+
+// A CSV typed on an Urdu, Pashto or Dari keyboard, with Extended or plain
+// Arabic-Indic digits, imports as the same figures as one in ASCII.
+func TestImportAcceptsArabicIndicDigits(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
+		report := runImport(t, db, models.ImportFigures, "date,crossing,direction,category,trucks,tonnes,value_usd\n"+
+			"۲۰۲۶-۱۱-۲۵,torkham,to_afghanistan,cement,۹۰,٣٦٠٠٫٥,٢٢٥٠٠٠\n")
+		if !report.OK() || !report.Committed {
+			t.Fatalf("import refused: %v", problems(report.Errors))
+		}
+		rows, err := models.FiguresInRange(context.Background(), db, 1, models.DateRange{From: models.NewDate(2026, 11, 25), To: models.NewDate(2026, 11, 25)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0].Trucks != 90 || deref(rows[0].Tonnes) != "3600.5" || deref(rows[0].ValueUSD) != "225000" {
+			t.Errorf("stored %+v", rows)
+		}
+	})
+}
