@@ -106,7 +106,7 @@ func TestBoardShowsStatusSinceReasonAndRecentCounts(t *testing.T) {
 			t.Error("torkham was updated 2 hours ago but is flagged stale")
 		}
 		// The sparkline: 14 days, today and yesterday drawn, the rest marked unreported.
-		if n, unreported := card.Find(".sparkline svg > rect").Length(), card.Find(".sparkline rect.unreported").Length(); n != 14 || unreported != 12 {
+		if n, unreported := card.Find(".sparkline svg > g > rect").Length(), card.Find(".sparkline rect.unreported").Length(); n != 14 || unreported != 12 {
 			t.Errorf("sparkline has %d bars with %d unreported, want 14 with 12", n, unreported)
 		}
 		if !card.HasClass("state-closed") {

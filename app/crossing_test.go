@@ -65,7 +65,7 @@ func TestCrossingPageShowsHistoryChartsFiguresAndClosures(t *testing.T) {
 			t.Errorf("recent rows = %d, want 30", rows.Length())
 		}
 		yesterday := texts(rows.Eq(1).Children())
-		want := []string{"2026-11-26", "1,206", "120", "1,326", "300", "provisional"}
+		want := []string{"26 Nov 2026", "1,206", "120", "1,326", "300", "provisional"}
 		if strings.Join(yesterday, "|") != strings.Join(want, "|") {
 			t.Errorf("yesterday's row = %q, want %q", yesterday, want)
 		}

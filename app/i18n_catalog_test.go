@@ -316,3 +316,32 @@ func TestLanguageChoiceFollowsTheStaffUser(t *testing.T) {
 		t.Errorf("the staff home is in %q, want fa-AF", lang)
 	}
 }
+
+// In a right-to-left page the charts run from right to left (their bars
+// mirrored, their labels on the mirrored side) and the numbers are written
+// in the language's digits; in English nothing is mirrored.
+func TestChartsRunRightToLeftInRTLPages(t *testing.T) {
+	a := newSQLiteApp(t)
+	boardFixture(t, a)
+	for _, c := range []struct {
+		lang   string
+		mirror bool
+	}{{"en", false}, {"ps", true}} {
+		doc := page(t, get(t, a, "/crossings/torkham?lang="+c.lang))
+		mirrored := doc.Find(`figure.chart svg > g[transform^="matrix(-1"]`).Length()
+		if c.mirror && mirrored != 2 || !c.mirror && mirrored != 0 {
+			t.Errorf("%s: %d mirrored chart groups", c.lang, mirrored)
+		}
+		anchor, _ := doc.Find("figure.stacked svg > text").First().Attr("text-anchor")
+		if want := map[bool]string{false: "end", true: "start"}[c.mirror]; anchor != want {
+			t.Errorf("%s: axis labels anchored %q, want %q", c.lang, anchor, want)
+		}
+		board := page(t, get(t, a, "/?lang="+c.lang))
+		if got := board.Find(`.sparkline svg > g[transform^="matrix(-1"]`).Length(); (got > 0) != c.mirror {
+			t.Errorf("%s: %d mirrored sparklines", c.lang, got)
+		}
+		if c.mirror && !strings.Contains(doc.Find("table.figures").Text(), "۱٬۳۲۶") {
+			t.Errorf("%s: the figures table does not write 1,326 as ۱٬۳۲۶", c.lang)
+		}
+	}
+}

@@ -26,7 +26,10 @@ type Renderer struct {
 // each templates/pages/NAME.html into the page NAME.
 func NewRenderer(files fs.FS, assets *Assets) (*Renderer, error) {
 	funcs := template.FuncMap{"asset": assets.URL, "withL": withLocale, "inc": func(n int) int { return n + 1 }, "count": newCount,
-		"round": func(v float64) int { return int(math.Round(v)) }}
+		"round": func(v float64) int { return int(math.Round(v)) },
+		// mirror is x seen from the other side of a chart width wide: in a
+		// right-to-left page time runs from right to left.
+		"mirror": func(width, x float64) float64 { return width - x }}
 	shared := []string{"templates/layout.html"}
 	if partials, _ := fs.Glob(files, "templates/partials/*.html"); len(partials) > 0 {
 		shared = append(shared, "templates/partials/*.html")
