@@ -144,7 +144,7 @@ func (a *App) showCrossing(c echo.Context) error {
 			p.Directions = append(p.Directions, choice)
 		}
 		days := dayRange(window.From, window.To)
-		p.Timeline = newTimeline(models.Spells(history, window.From.Start(crossing.Location()), now), window.From.Start(crossing.Location()), now, crossing.Location())
+		p.Timeline = newTimeline(models.Spells(history, window.From.Start(crossing.Location()), now), window.From.Start(crossing.Location()), now, crossing.Location(), l.MonthYear)
 		p.Chart, p.ChartRows = categoryChart(days, figures, categories, direction)
 		p.Recent = recentDays(days[len(days)-recentTable:], figures)
 		return pageContent{Status: http.StatusOK, Title: crossing.Name, Data: p, LastModified: entry.LastUpdated}, nil
@@ -223,8 +223,9 @@ func recentDays(days []models.Date, figures []models.FigureRow) []recentDay {
 	return rows
 }
 
-// newTimeline places each status spell between from and now on a 900-wide axis.
-func newTimeline(spells []models.StatusSpell, from, now time.Time, loc *time.Location) timeline {
+// newTimeline places each status spell between from and now on a 900-wide
+// axis, with the months labelled in the reader's language.
+func newTimeline(spells []models.StatusSpell, from, now time.Time, loc *time.Location, monthLabel func(time.Time) string) timeline {
 	tl := timeline{Width: 900, Height: 56}
 	span := now.Sub(from).Seconds()
 	x := func(t time.Time) float64 { return tl.Width * t.Sub(from).Seconds() / span }
@@ -236,7 +237,7 @@ func newTimeline(spells []models.StatusSpell, from, now time.Time, loc *time.Loc
 	}
 	first := time.Date(from.In(loc).Year(), from.In(loc).Month()+1, 1, 0, 0, 0, 0, loc)
 	for m := first; m.Before(now); m = m.AddDate(0, 1, 0) {
-		tl.Months = append(tl.Months, timelineTick{X: tenth(x(m)), Label: m.Format("Jan 2006")})
+		tl.Months = append(tl.Months, timelineTick{X: tenth(x(m)), Label: monthLabel(m)})
 	}
 	return tl
 }
