@@ -80,7 +80,8 @@ func startReplica(t testing.TB, name, databaseURL string, env ...string) *replic
 	t.Cleanup(func() {
 		r.stop()
 		if t.Failed() {
-			t.Logf("replica %s logged:\n%s", r.name, lastLines(r.logs.String(), 40))
+			t.Logf("replica %s logged these warnings and errors:\n%s\nand last:\n%s", r.name,
+				problems(r.logs.String()), lastLines(r.logs.String(), 20))
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
@@ -159,6 +160,30 @@ func (r *replica) postJSON(path, token, body string, header ...string) (int, str
 	}
 	return do(req)
 }
+
+// problems lists the distinct warnings and errors of a log, each once with
+// how often it came, without times and request IDs.
+func problems(log string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, "level=WARN") && !strings.Contains(line, "level=ERROR") {
+			continue
+		}
+		line = stamps.ReplaceAllString(line, "")
+		if counts[line] == 0 {
+			order = append(order, line)
+		}
+		counts[line]++
+	}
+	var b strings.Builder
+	for _, line := range order {
+		fmt.Fprintf(&b, "%5d× %s\n", counts[line], line)
+	}
+	return b.String()
+}
+
+var stamps = regexp.MustCompile(`(time|request_id|latency|elapsed)=\S+ ?`)
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"borderflow/models"
+	"borderflow/models/testdb"
+)
+
+// quickAnswer is how long a request may take while PostgreSQL is down:
+// an answer, not a hang.
+const quickAnswer = 2 * time.Second
+
+// writers makes an officer with an API token for each crossing and
+// returns loadgen's SLUG=TOKEN lines.
+func writers(t *testing.T, a *App) []string {
+	t.Helper()
+	var lines []string
+	for _, slug := range []string{"torkham", "chaman"} {
+		_, token := apiToken(t, a, "officer."+slug, models.RoleOfficer, slug)
+		lines = append(lines, slug+"="+token)
+	}
+	return lines
+}
+
+// PostgreSQL stopped for 10 s under load, behind two replicas: every
+// request is answered within quickAnswer (503 for what needs the
+// database, naming the cause), /readyz fails, and within 5 s of its return
+// everything works again by itself — reads, writes, and changes reaching
+// the other replica's board — with every acknowledged write stored.
+func TestPostgresOutageUnderLoad(t *testing.T) {
+	dbURL := testdb.PostgresURL(t)
+	setup := newTestApp(t, dbURL)
+	tokens := writers(t, setup)
+	_, probeToken := apiToken(t, setup, "probe", models.RoleOfficer, "torkham")
+	a, b := startReplica(t, "a", dbURL), startReplica(t, "b", dbURL)
+	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "20", "-think", "20ms", "-duration", "22s",
+		"-writers", "4", "-timeout", "5s"}, a, b)
+	time.Sleep(3 * time.Second)
+
+	start := testdb.StopPostgres(t)
+	down := time.Now()
+	var slowest time.Duration
+	seen := map[string]int{}
+	for i := 0; time.Since(down) < 10*time.Second; i++ {
+		for _, r := range []*replica{a, b} {
+			// A range of its own each time, so that no cache answers.
+			figures := fmt.Sprintf("/api/v1/crossings/torkham/figures?from=2025-01-01&to=2025-02-%02d", 1+i%28)
+			checks := []struct {
+				what   string
+				status int
+				body   string
+				took   time.Duration
+			}{}
+			add := func(what string, status int, body string, took time.Duration) {
+				checks = append(checks, struct {
+					what   string
+					status int
+					body   string
+					took   time.Duration
+				}{what, status, body, took})
+			}
+			s, body, took := r.get("/readyz")
+			add("/readyz", s, body, took)
+			s, body, took = r.get(figures)
+			add("figures API", s, body, took)
+			s, body, took = r.get("/crossings/chaman", "Accept-Encoding", "gzip")
+			add("crossing page", s, body, took)
+			s, body, took = r.postJSON("/api/v1/crossings/torkham/status", probeToken, `{"state":"open","note":"probe during the outage"}`)
+			add("API write", s, body, took)
+			for _, c := range checks {
+				slowest = max(slowest, c.took)
+				if c.took > quickAnswer {
+					t.Errorf("%s on %s took %v while PostgreSQL was down", c.what, r.name, c.took)
+				}
+				if time.Since(down) < 500*time.Millisecond {
+					continue // connections are being cut
+				}
+				switch {
+				case c.what == "crossing page" && c.status == http.StatusOK:
+					// Still cached: the reader gets the page.
+				case c.status != http.StatusServiceUnavailable:
+					t.Errorf("%s on %s while PostgreSQL was down: %d, want 503: %.200s", c.what, r.name, c.status, c.body)
+				case c.what == "API write" && !strings.Contains(c.body, `"code":"service_unavailable"`):
+					t.Errorf("the API's 503 is not the error shape: %.200s", c.body)
+				}
+				seen[fmt.Sprintf("%s %d", c.what, c.status)]++
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("while down (10 s): %v; the slowest answer took %v", seen, slowest.Round(time.Millisecond))
+
+	start()
+	back := time.Now()
+	for n := 0; ; n++ {
+		note := fmt.Sprintf("back %d", n)
+		okA, _, _ := a.get("/readyz")
+		okB, _, _ := b.get("/readyz")
+		wrote, _, _ := a.postJSON("/api/v1/crossings/torkham/status", probeToken, `{"state":"open","note":"`+note+`"}`)
+		read, _, _ := b.get(fmt.Sprintf("/api/v1/crossings/chaman/figures?from=2025-03-01&to=2025-03-%02d", 1+n%28))
+		shown := false
+		for wait := time.Now(); wrote == http.StatusCreated && time.Since(wait) < time.Second && !shown; time.Sleep(20 * time.Millisecond) {
+			_, board, _ := b.get("/")
+			shown = strings.Contains(board, note)
+		}
+		if okA == http.StatusOK && okB == http.StatusOK && wrote == http.StatusCreated && read == http.StatusOK && shown {
+			break
+		}
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("5 s after PostgreSQL's return: readyz %d and %d, write %d, read %d, the change on the other board %v",
+				okA, okB, wrote, read, shown)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("everything worked again %v after PostgreSQL's return", time.Since(back).Round(time.Millisecond))
+
+	rep := load.wait()
+	for cause, n := range rep.Errors {
+		if cause != "status 503" {
+			t.Errorf("%d requests failed with %s; only 503s are expected while PostgreSQL is down", n, cause)
+		}
+	}
+	if rep.Errors["status 503"] == 0 {
+		t.Error("the load saw no 503 while PostgreSQL was down")
+	}
+	stored := checkWritesStored(t, setup.db, load.writes)
+	t.Logf("%d requests, failed: %v; %d acknowledged writes, all stored", rep.Requests, rep.Errors, stored)
+	if stored == 0 {
+		t.Error("no write was acknowledged")
+	}
+}
