@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,4 +135,76 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	if stored == 0 {
 		t.Error("no write was acknowledged")
 	}
+}
+
+// SIGTERM to one of two replicas under load: the request in flight at the
+// signal (a write whose body is still arriving) finishes and is stored, the
+// replica exits cleanly within its grace period, and no client sees a
+// reset or a connection closed under its request. Once the replica has
+// closed its port, requests sent to it are refused (a reverse proxy sends
+// them to the other); the load generator's writers send those again to the
+// other replica with the same Idempotency-Key.
+func TestSIGTERMUnderLoadFinishesInFlightRequests(t *testing.T) {
+	dbURL := testdb.PostgresURL(t)
+	setup := newTestApp(t, dbURL)
+	tokens := writers(t, setup)
+	_, slowToken := apiToken(t, setup, "slow", models.RoleOfficer, "torkham")
+	a, b := startReplica(t, "a", dbURL), startReplica(t, "b", dbURL)
+	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "30", "-think", "10ms", "-duration", "8s",
+		"-writers", "4", "-timeout", "10s"}, a, b)
+	time.Sleep(2500 * time.Millisecond)
+
+	// A write whose headers and half its body are sent before the signal,
+	// the rest a second after it.
+	body := `{"state":"restricted","scope":"cargo_closed","reason":"weather","note":"Sent across a shutdown"}`
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, a.base+"/api/v1/crossings/torkham/status", pr)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Authorization", "Bearer "+slowToken)
+	req.Header.Set("Content-Type", "application/json")
+	answered := make(chan int, 1)
+	go func() {
+		status, text, _ := do(req)
+		if status != http.StatusCreated {
+			t.Errorf("the write in flight at SIGTERM: %d %s", status, text)
+		}
+		answered <- status
+	}()
+	_, _ = pw.Write([]byte(body[:len(body)/2]))
+	time.Sleep(300 * time.Millisecond)
+	signalled := time.Now()
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	_, _ = pw.Write([]byte(body[len(body)/2:]))
+	_ = pw.Close()
+	<-answered
+	select {
+	case <-a.done:
+	case <-time.After(shutdownGrace + 2*time.Second):
+		t.Fatalf("the replica had not exited %v after SIGTERM", shutdownGrace+2*time.Second)
+	}
+	if a.exit != nil {
+		t.Errorf("the replica exited with %v after SIGTERM, want status 0", a.exit)
+	}
+	t.Logf("the replica exited %v after SIGTERM", a.exited.Sub(signalled).Round(time.Millisecond))
+	var stored int64
+	setup.db.Model(&models.StatusChange{}).Where("note = ?", "Sent across a shutdown").Count(&stored)
+	if stored != 1 {
+		t.Errorf("the write in flight at SIGTERM is stored %d times, want once", stored)
+	}
+
+	rep := load.wait()
+	for cause, n := range rep.Errors {
+		if cause != "refused" {
+			t.Errorf("%d requests failed with %s", n, cause)
+		}
+	}
+	if status, _, _ := b.get("/readyz"); status != http.StatusOK {
+		t.Errorf("the other replica's /readyz: %d", status)
+	}
+	writes := checkWritesStored(t, setup.db, load.writes)
+	t.Logf("%d requests; %d refused by the stopped replica's closed port; %d acknowledged writes, all stored",
+		rep.Requests, rep.Errors["refused"], writes)
 }
