@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -207,4 +209,98 @@ func TestSIGTERMUnderLoadFinishesInFlightRequests(t *testing.T) {
 	writes := checkWritesStored(t, setup.db, load.writes)
 	t.Logf("%d requests; %d refused by the stopped replica's closed port; %d acknowledged writes, all stored",
 		rep.Requests, rep.Errors["refused"], writes)
+}
+
+// A job killed with SIGKILL in the middle of its run (the stale-data job,
+// held up halfway through replacing the marks) leaves nothing half done:
+// no run stuck as running, and the next run, by another process,
+// completes with the results of a clean run.
+func TestAJobKilledMidRunIsRunCleanlyNextTime(t *testing.T) {
+	dbURL := testdb.PostgresURL(t)
+	setup := newTestApp(t, dbURL)
+	ctx := context.Background()
+	torkham, err := models.CrossingBySlug(ctx, setup.db, "torkham")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RecordStatusChange(ctx, setup.db, models.Actor{Name: "test"},
+		models.StatusInput{CrossingID: torkham.ID, State: models.StateOpen}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	marks := func() []models.StaleMark {
+		var m []models.StaleMark
+		if err := setup.db.Order("crossing_id").Find(&m).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i := range m {
+			m[i].ComputedAt = time.Time{} // when, not what
+		}
+		return m
+	}
+	cli := CLI{Getenv: env(map[string]string{"BORDERFLOW_DATABASE_URL": dbURL}), Stdout: io.Discard, Stderr: io.Discard}
+	if code := cli.Main(ctx, []string{"jobs", "run", "stale-data"}); code != 0 {
+		t.Fatalf("the clean run exited %d", code)
+	}
+	clean := marks()
+	if len(clean) < 2 || clean[0].StatusOverdue == clean[1].StatusOverdue {
+		t.Fatalf("the clean run's marks %+v do not tell the crossings apart", clean)
+	}
+
+	// Hold one mark, so that the next run stops inside its transaction,
+	// halfway through deleting the marks.
+	hold := setup.db.Begin()
+	defer hold.Rollback()
+	if err := hold.Exec("SELECT 1 FROM stale_marks WHERE crossing_id = ? FOR UPDATE", torkham.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	jobsOn := []string{"BORDERFLOW_JOBS=on", "BORDERFLOW_JOB_SCHEDULES=stale-data=@every 1s"}
+	killed := startReplica(t, "killed", dbURL, jobsOn...)
+	waiting := func() int64 {
+		var n int64
+		setup.db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM stale_marks%'`).Scan(&n)
+		return n
+	}
+	for deadline := time.Now().Add(10 * time.Second); waiting() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled run did not reach the held mark within 10 s")
+		}
+	}
+	if err := killed.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-killed.done
+	hold.Rollback()
+	if got := marks(); !reflect.DeepEqual(got, clean) {
+		t.Errorf("the killed run left marks %+v, want the clean run's %+v", got, clean)
+	}
+
+	restarted := time.Now()
+	next := startReplica(t, "next", dbURL, jobsOn...)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		last, err := models.LastSuccessfulJobRun(setup.db, "stale-data")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != nil && last.StartedAt.After(restarted) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no successful run within 10 s of the restart")
+		}
+	}
+	next.stop()
+	if got := marks(); !reflect.DeepEqual(got, clean) {
+		t.Errorf("the next run's marks %+v, want the clean run's %+v", got, clean)
+	}
+	runs, err := models.RecentJobRuns(ctx, setup.db, "stale-data", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if r.Status == models.JobRunning {
+			t.Errorf("run %+v is still marked running", r)
+		}
+	}
+	t.Logf("%d runs recorded after the kill; the marks equal the clean run's", len(runs))
 }
