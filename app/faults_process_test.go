@@ -43,7 +43,7 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	_, probeToken := apiToken(t, setup, "probe", models.RoleOfficer, "torkham")
 	a, b := startReplica(t, "a", dbURL), startReplica(t, "b", dbURL)
 	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "20", "-think", "20ms", "-duration", "22s",
-		"-writers", "4", "-timeout", "5s"}, a, b)
+		"-writers", "4", "-write-think", "200ms", "-timeout", "5s"}, a, b)
 	time.Sleep(3 * time.Second)
 
 	start := testdb.StopPostgres(t)
@@ -152,8 +152,8 @@ func TestSIGTERMUnderLoadFinishesInFlightRequests(t *testing.T) {
 	tokens := writers(t, setup)
 	_, slowToken := apiToken(t, setup, "slow", models.RoleOfficer, "torkham")
 	a, b := startReplica(t, "a", dbURL), startReplica(t, "b", dbURL)
-	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "30", "-think", "10ms", "-duration", "8s",
-		"-writers", "4", "-timeout", "10s"}, a, b)
+	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "30", "-think", "10ms", "-duration", "8s", "-ramp", "1s",
+		"-writers", "4", "-write-think", "200ms", "-timeout", "10s"}, a, b)
 	time.Sleep(2500 * time.Millisecond)
 
 	// A write whose headers and half its body are sent before the signal,

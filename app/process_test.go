@@ -55,6 +55,13 @@ type replica struct {
 // is stopped with SIGTERM when the test ends, if still running.
 func startReplica(t testing.TB, name, databaseURL string, env ...string) *replica {
 	t.Helper()
+	return startServe(t, os.Args[0], name, databaseURL, env...)
+}
+
+// startServe is startReplica running bin: a built borderflow, or the test
+// binary itself.
+func startServe(t testing.TB, bin, name, databaseURL string, env ...string) *replica {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +69,10 @@ func startReplica(t testing.TB, name, databaseURL string, env ...string) *replic
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	r := &replica{t: t, name: name, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	r.cmd = exec.Command(bin, "serve")
+	if bin == os.Args[0] {
+		r.cmd.Args = []string{bin, "-test.run=^$"}
+	}
 	r.cmd.Env = append(os.Environ(), serveChildEnv+"=1", "BORDERFLOW_DATABASE_URL="+databaseURL, "BORDERFLOW_ADDR="+addr,
 		"BORDERFLOW_JOBS=off", "BORDERFLOW_DEMO=off", "BORDERFLOW_TRUSTED_PROXIES=127.0.0.1/32")
 	r.cmd.Env = append(r.cmd.Env, env...)
@@ -244,12 +254,16 @@ func mergeCookies(earlier, later []*http.Cookie) []*http.Cookie {
 }
 
 // buildLoadgen builds cmd/loadgen into the test's temporary directory.
-func buildLoadgen(t testing.TB) string {
+func buildLoadgen(t testing.TB) string { return build(t, "loadgen") }
+
+// build builds the command borderflow/cmd/name into the test's temporary
+// directory and returns its path.
+func build(t testing.TB, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "loadgen")
-	out, err := exec.Command("go", "build", "-o", bin, "borderflow/cmd/loadgen").CombinedOutput()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, "borderflow/cmd/"+name).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build ./cmd/loadgen: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, out)
 	}
 	return bin
 }

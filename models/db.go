@@ -162,8 +162,13 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 		sqlDB.SetMaxIdleConns(4)
 		sqlDB.SetConnMaxIdleTime(0)
 	} else {
+		// As many kept idle as may be open: under load a smaller idle pool
+		// closes connections as requests finish and opens new ones for the
+		// next, and a new PostgreSQL connection (a server process, its
+		// authentication) costs more than most requests. Idle ones close
+		// after five minutes.
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(5)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		sqlDB.SetConnMaxLifetime(time.Hour)
 	}

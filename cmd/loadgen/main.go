@@ -27,15 +27,16 @@ servers at BASE_URL (several replicas: each client takes them in turn), for
 at most -duration and at most -requests requests. Only this machine is
 loaded: a BASE_URL must be http(s)://127.x.x.x, [::1] or localhost.
 
-Each client pauses -think on average between requests (exponentially
-distributed). Readers load the board (gzip; a reader holding the board's
-ETag revalidates it with If-None-Match, and after -revalidate loads it
-whole as a new reader), crossing pages, the API (crossings, figures ranges,
-status history), CSV downloads and the Atom feeds. The first -writers
-clients are officers: through the API, with a Bearer token and an
-Idempotency-Key, they save figures for a day of their own and every fifth
-time change their crossing's status (a write whose answer was lost is sent
-again with the same key, up to three times).
+Clients start evenly spread over -ramp, as users arrive; each pauses -think
+on average between requests (exponentially distributed). Readers load the
+board (gzip; a reader holding the board's ETag revalidates it with
+If-None-Match, and after -revalidate loads it whole as a new reader),
+crossing pages, the API (crossings, figures ranges, status history), CSV
+downloads and the Atom feeds. The first -writers clients are officers,
+pausing -write-think between writes: through the API, with a Bearer token
+and an Idempotency-Key, they save figures for a day and category of their
+own and every fifth time change their crossing's status (a write whose
+answer was lost is sent again with the same key, up to three times).
 
 Each client sends an X-Forwarded-For address of its own (198.18.0.0/15)
 unless -forwarded-for=false; serve with BORDERFLOW_TRUSTED_PROXIES=127.0.0.1/32
@@ -87,9 +88,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "longest run (at most 1h)")
 	fs.IntVar(&cfg.MaxRequests, "requests", 1_000_000, "most requests sent in all")
 	fs.DurationVar(&cfg.Think, "think", 500*time.Millisecond, "mean pause between a client's requests (0: none)")
+	fs.DurationVar(&cfg.Ramp, "ramp", 5*time.Second, "clients start evenly spread over this long (0: all at once)")
 	fs.DurationVar(&cfg.Revalidate, "revalidate", time.Minute, "how long a reader keeps the board's ETag before loading it whole again")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "limit of one request")
-	fs.IntVar(&cfg.Writers, "writers", 0, "clients that write through the API (needs tokens); at most one a crossing-day-category")
+	fs.IntVar(&cfg.Writers, "writers", 0, "clients that write through the API (needs tokens)")
+	fs.DurationVar(&cfg.WriteThink, "write-think", 5*time.Second, "mean pause between a writer's writes (0: none)")
 	var tokens tokenList
 	fs.Var(&tokens, "token", "API token of a writer as SLUG=TOKEN, the crossing its account works on (repeatable)")
 	tokensFile := fs.String("tokens", "", "file of writers' tokens, one SLUG=TOKEN a line")

@@ -26,9 +26,11 @@ type Config struct {
 	Duration    time.Duration // the run ends after this long…
 	MaxRequests int           // …or after this many requests, whichever comes first
 	Think       time.Duration // mean pause between a client's requests (exponential)
+	Ramp        time.Duration // clients start evenly spread over this, as users arrive
 	Revalidate  time.Duration // a reader keeps the board's ETag this long, then loads it afresh
 	Timeout     time.Duration // one request's limit
 	Writers     int           // clients that are officers writing through the API (need Tokens)
+	WriteThink  time.Duration // mean pause between a writer's writes
 	Tokens      []Token
 	Categories  []string // cargo categories the writers enter figures for
 	// ForwardedFor sends each client's own X-Forwarded-For address (from
@@ -95,6 +97,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("duration must be above 0 and at most 1h, not %s", c.Duration)
 	case c.MaxRequests < 1:
 		return fmt.Errorf("requests must be at least 1, not %d", c.MaxRequests)
+	case c.Ramp < 0 || c.Ramp >= c.Duration:
+		return fmt.Errorf("ramp must be at least 0 and shorter than the duration (%s), not %s", c.Duration, c.Ramp)
 	case c.Timeout <= 0:
 		return fmt.Errorf("timeout must be above 0, not %s", c.Timeout)
 	case c.Writers < 0 || c.Writers > c.Clients:
@@ -164,13 +168,19 @@ func (r *run) client(i int, t *tally) {
 		c.forwardedFor = fmt.Sprintf("198.18.%d.%d", i/250, i%250+1)
 	}
 	writer := i < r.cfg.Writers
+	select {
+	case <-r.stop.Done():
+		return
+	case <-time.After(r.cfg.Ramp * time.Duration(i) / time.Duration(r.cfg.Clients)):
+	}
 	for r.ticket() {
 		if writer {
 			c.write()
+			c.think(c.cfg.WriteThink)
 		} else {
 			c.read()
+			c.think(c.cfg.Think)
 		}
-		c.think()
 	}
 }
 
@@ -193,11 +203,12 @@ func (c *clientState) target() string {
 	return t
 }
 
-func (c *clientState) think() {
-	if c.cfg.Think <= 0 {
+// think pauses for an exponentially distributed time of the given mean.
+func (c *clientState) think(mean time.Duration) {
+	if mean <= 0 {
 		return
 	}
-	d := min(time.Duration(c.rng.ExpFloat64()*float64(c.cfg.Think)), 10*c.cfg.Think)
+	d := min(time.Duration(c.rng.ExpFloat64()*float64(mean)), 10*mean)
 	select {
 	case <-c.stop.Done():
 	case <-time.After(d):
