@@ -20,7 +20,7 @@ STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 help: ## list the targets
 	@echo "Usage: make TARGET"
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-8s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-11s %s\n", $$1, $$2 }'
 
 vet: ## go vet ./...
 	$(GO) vet ./...
