@@ -27,7 +27,7 @@ func newWriteApp(t *testing.T, databaseURL string) *App {
 }
 
 // apiToken creates an account and an API token that acts as it.
-func apiToken(t *testing.T, a *App, name string, role models.Role, crossings ...string) (models.User, string) {
+func apiToken(t testing.TB, a *App, name string, role models.Role, crossings ...string) (models.User, string) {
 	t.Helper()
 	u := createAccount(t, a, name, role, crossings...)
 	token, _, err := models.CreateAPIToken(context.Background(), a.db, name, name+"'s counter", models.Actor{Name: "test"})

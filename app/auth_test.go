@@ -85,7 +85,7 @@ func (b *staffClient) post(path string, form url.Values) *httptest.ResponseRecor
 func (b *staffClient) sessionCookie() *http.Cookie { return b.cookies[b.a.sessions.Cookie.Name] }
 
 // createAccount stores an account through the models, as `user add` does.
-func createAccount(t *testing.T, a *App, name string, role models.Role, crossings ...string) models.User {
+func createAccount(t testing.TB, a *App, name string, role models.Role, crossings ...string) models.User {
 	t.Helper()
 	u, err := models.CreateUser(context.Background(), a.db, models.NewUser{Username: name, Password: testPassword,
 		Role: role, CrossingSlugs: crossings}, models.Actor{Name: "test"})

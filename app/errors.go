@@ -46,6 +46,11 @@ func (a *App) handleError(err error, c echo.Context) {
 		status, key = http.StatusNotFound, "error.not_found"
 	case errors.Is(err, context.DeadlineExceeded):
 		status, key = http.StatusServiceUnavailable, "error.unavailable"
+	case models.Unreachable(err):
+		// PostgreSQL is down or restarting: a prompt 503 that a client or
+		// a proxy may retry, not a 500.
+		status, key = http.StatusServiceUnavailable, "error.database_unavailable"
+		c.Response().Header().Set("Retry-After", "5")
 	case errors.As(err, &he):
 		status = he.Code
 		key = map[int]string{

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -13,7 +14,12 @@ import (
 	"borderflow/models/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(serveChildEnv) != "" {
+		os.Exit(serveAsChild()) // a replica of a process test (process_test.go)
+	}
+	testdb.Main(m)
+}
 
 // env is a fake environment for LoadConfig and the CLI.
 func env(vars map[string]string) func(string) string {

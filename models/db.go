@@ -5,9 +5,12 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -99,6 +103,24 @@ func sqliteDSN(path string) string {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
+// connectTimeout bounds each new connection to PostgreSQL, in seconds (the
+// unit of the DSN's connect_timeout): when the server is down or
+// unreachable, a request gets its 503 promptly instead of waiting on the
+// operating system's TCP timeout, which can be minutes.
+const connectTimeout = "2"
+
+// postgresDSN is the DSN with connectTimeout, unless it sets its own.
+func postgresDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Query().Has("connect_timeout") {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("connect_timeout", connectTimeout)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // Open connects to the target, checks that it answers, and sets a pool that
 // fits the dialect. It creates the SQLite file's directory when needed.
 func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.DB, error) {
@@ -118,7 +140,7 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 		}
 		dialector = sqlite.Open(sqliteDSN(target.Path))
 	case DialectPostgres:
-		dialector = postgres.Open(target.DSN)
+		dialector = postgres.Open(postgresDSN(target.DSN))
 	default:
 		return nil, fmt.Errorf("unknown database dialect %q", target.Dialect)
 	}
@@ -140,8 +162,13 @@ func Open(ctx context.Context, target DatabaseTarget, log *slog.Logger) (*gorm.D
 		sqlDB.SetMaxIdleConns(4)
 		sqlDB.SetConnMaxIdleTime(0)
 	} else {
+		// As many kept idle as may be open: under load a smaller idle pool
+		// closes connections as requests finish and opens new ones for the
+		// next, and a new PostgreSQL connection (a server process, its
+		// authentication) costs more than most requests. Idle ones close
+		// after five minutes.
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(5)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		sqlDB.SetConnMaxLifetime(time.Hour)
 	}
@@ -182,6 +209,29 @@ func ensureWritableDir(dir string) error {
 	name := probe.Name()
 	_ = probe.Close()
 	return os.Remove(name)
+}
+
+// Unreachable reports whether err means the database could not be
+// reached or dropped the connection (it is down, restarting, or
+// refusing connections), as opposed to a fault of the request: a failed
+// connect, a connection cut by the server or the network, or the server's
+// own "shutting down", "starting up" and "too many connections".
+func Unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	var netErr *net.OpError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &connect), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01–57P03: shutdown, crash,
+		// cannot connect now; 53300: too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300"
+	}
+	return false
 }
 
 // cause is the most specific part of a driver's error, which puts the

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"borderflow/models"
 	"borderflow/models/testdb"
@@ -49,4 +51,36 @@ func TestConcurrentReadThenWriteTransactionsDoNotDeadlock(t *testing.T) {
 			t.Errorf("torkham sort order = %d, %v; want 101 after 100 increments", c.SortOrder, err)
 		}
 	})
+}
+
+// An outage (no server to connect to, a connection cut by the server) is
+// told apart from a fault of the request, so that the first gets a prompt
+// 503 and the second a 500 or 404.
+func TestUnreachableTellsAnOutageFromAFault(t *testing.T) {
+	db := testdb.Postgres(t)
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(1)
+	var pid int
+	if err := db.Raw("SELECT pg_backend_pid()").Scan(&pid).Error; err != nil {
+		t.Fatal(err)
+	}
+	bad := db.Exec("SELECT no_such_column FROM crossings").Error
+	if bad == nil || models.Unreachable(bad) {
+		t.Errorf("a faulty query: %v counted as an outage", bad)
+	}
+	if models.Unreachable(models.ErrNotFound) || models.Unreachable(nil) {
+		t.Error("not found, or no error, counted as an outage")
+	}
+	// The server ends the connection, as at its shutdown.
+	if err := testdb.Postgres(t).Exec("SELECT pg_terminate_backend(?)", pid).Error; err != nil {
+		t.Fatal(err)
+	}
+	cut := db.Exec("SELECT 1").Error
+	if cut == nil || !models.Unreachable(cut) {
+		t.Errorf("a query on a connection the server ended: %v, not counted as an outage", cut)
+	}
+	_, refused := gorm.Open(postgres.Open("postgres://postgres@/borderflow?host="+t.TempDir()+"&sslmode=disable"), &gorm.Config{Logger: logger.Discard})
+	if refused == nil || !models.Unreachable(refused) {
+		t.Errorf("connecting where no server listens: %v, not counted as an outage", refused)
+	}
 }

@@ -27,9 +27,12 @@ const ChangesChannel = "borderflow_changes"
 func ListenForChanges(ctx context.Context, target DatabaseTarget, log *slog.Logger, changed func(table string)) {
 	wait := time.Second
 	for ctx.Err() == nil {
-		err := listen(ctx, target, changed)
+		connected, err := listen(ctx, target, changed)
 		if ctx.Err() != nil {
 			return
+		}
+		if connected {
+			wait = time.Second
 		}
 		log.Warn("listening for changes from other replicas failed; retrying", "err", err, "retry_in", wait)
 		select {
@@ -37,24 +40,31 @@ func ListenForChanges(ctx context.Context, target DatabaseTarget, log *slog.Logg
 			return
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, 30*time.Second)
+		// At most a few seconds apart: the pages of this replica may be
+		// stale from the moment PostgreSQL is back until the next try.
+		wait = min(2*wait, maxListenRetry)
 	}
 }
 
-func listen(ctx context.Context, target DatabaseTarget, changed func(table string)) error {
-	conn, err := pgx.Connect(ctx, target.DSN)
+// maxListenRetry is the longest pause between two tries to listen.
+const maxListenRetry = 2 * time.Second
+
+// listen listens until the connection fails; connected says whether it
+// was made.
+func listen(ctx context.Context, target DatabaseTarget, changed func(table string)) (connected bool, err error) {
+	conn, err := pgx.Connect(ctx, postgresDSN(target.DSN))
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return false, fmt.Errorf("connect: %w", err)
 	}
 	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return true, fmt.Errorf("listen: %w", err)
 	}
 	changed("")
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return fmt.Errorf("wait for notification: %w", err)
+			return true, fmt.Errorf("wait for notification: %w", err)
 		}
 		changed(n.Payload)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+	"testing"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,6 +28,9 @@ type pgServer struct {
 	adminDB  *gorm.DB
 	process  *exec.Cmd // nil when the server was given by URL
 	dir      string
+	// How process was started, to start it again (StopPostgres).
+	bin  string
+	cred *syscall.Credential
 }
 
 func startServer() (*pgServer, error) {
@@ -93,20 +97,10 @@ func startLocalServer() (*pgServer, error) {
 		srv.stop()
 		return nil, fmt.Errorf("initdb failed: %v: %s", err, out)
 	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
+	srv.bin, srv.cred = bin, cred
+	if err := srv.launch(); err != nil {
 		srv.stop()
 		return nil, err
-	}
-	srv.process = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir,
-		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=64MB")
-	srv.process.Stdout, srv.process.Stderr = logFile, logFile
-	// The server dies with the test binary, however that ends.
-	srv.process.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
-	if err := srv.process.Start(); err != nil {
-		srv.stop()
-		return nil, fmt.Errorf("start postgres: %w", err)
 	}
 	srv.admin = &url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/postgres",
 		RawQuery: url.Values{"host": {dir}, "sslmode": {"disable"}}.Encode()}
@@ -116,6 +110,26 @@ func startLocalServer() (*pgServer, error) {
 		return nil, fmt.Errorf("%w; server log: %s", err, log)
 	}
 	return srv, nil
+}
+
+// launch starts the server on the data directory, listening only on a
+// Unix socket there, its log appended to server.log.
+func (s *pgServer) launch() error {
+	logFile, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close() // the child has its own copy
+	s.process = exec.Command(filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.dir, "data"), "-k", s.dir,
+		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=64MB")
+	s.process.Stdout, s.process.Stderr = logFile, logFile
+	// The server dies with the test binary, however that ends.
+	s.process.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Pdeathsig: syscall.SIGKILL}
+	if err := s.process.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	return nil
 }
 
 // serverCredential returns nil when the tests run as an ordinary user, and
@@ -215,4 +229,46 @@ func (s *pgServer) stop() {
 	if s.dir != "" {
 		_ = os.RemoveAll(s.dir)
 	}
+}
+
+// StopPostgres stops the test server as an outage would look to its
+// clients (a fast shutdown: every connection is cut, new ones refused),
+// and returns start, which starts it again on the same data and returns
+// once it accepts connections. If the test ends with the server down, it
+// is started again then. For fault tests: only a server the harness
+// started can be stopped, and the tests of the package must not run in
+// parallel with the one that stops it.
+func StopPostgres(t testing.TB) (start func()) {
+	t.Helper()
+	srv := requireServer(t)
+	if srv.process == nil {
+		t.Fatal("StopPostgres needs the server the harness starts; BORDERFLOW_TEST_DATABASE_URL names one it may not stop")
+	}
+	_ = srv.process.Process.Signal(syscall.SIGINT) // fast shutdown
+	_ = srv.process.Wait()
+	down := true
+	start = func() {
+		t.Helper()
+		if !down {
+			return
+		}
+		down = false
+		if err := srv.launch(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			db, err := openAdmin(srv.admin)
+			if err == nil {
+				_ = models.Close(db)
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("postgres did not accept connections within 30 s of its restart: %v", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Cleanup(start)
+	return start
 }
