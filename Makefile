@@ -70,7 +70,7 @@ bench: ## benchmarks: board vs bare Echo under load, large PostgreSQL, load proo
 	$(LOAD_PROOF) 2>&1 | tee -a $(BENCH_LOG)
 	@uptime | tee -a $(BENCH_LOG)
 
-# The load proof behind docs/BENCHMARKS-load.md: the built borderflow twice
+# The load proof behind docs/BENCHMARKS.md ("Two replicas under load and faults"): the built borderflow twice
 # on one PostgreSQL, cmd/loadgen with 200 clients for 60 s; it fails on any
 # error, a page p99 of 100 ms or more, a lost write or a replica over
 # 150 MB. Settings: make bench-load LOAD_ARGS="-proof.clients=100".
