@@ -100,6 +100,7 @@ func TestInvalidConfigurationIsRefusedNamingTheVariable(t *testing.T) {
 		{"BORDERFLOW_DEMO", "maybe"},
 		{"BORDERFLOW_TRUSTED_PROXIES", "10.0.0.0/33"},
 		{"BORDERFLOW_LOG_FORMAT", "xml"},
+		{"BORDERFLOW_URDU_DIGITS", "roman"},
 		{"BORDERFLOW_BASE_URL", "borderflow.example.org"},
 		{"BORDERFLOW_JOB_SCHEDULES", "stale-data=@every banana"},
 		{"BORDERFLOW_JOB_SCHEDULES", "nightly=@hourly"},

@@ -28,6 +28,7 @@ type Config struct {
 	Demo           bool              // load demo data into an empty embedded database at start
 	TrustedProxies []*net.IPNet
 	LogFormat      string        // "text" or "json"
+	UrduDigits     string        // "western" or "eastern"
 	StaleAfter     time.Duration // a crossing with no update for longer is flagged as stale
 	ReportLicense  string        // the data licence printed on every weekly summary
 	ReportCitation string        // how to cite a summary; {crossing}, {week} and {revision} are filled in
@@ -56,6 +57,7 @@ var settings = []setting{
 	{"BORDERFLOW_DEMO", "demo", "", "load demo data into an empty embedded database at first start: on or off (default on for the embedded database, never for PostgreSQL)"},
 	{"BORDERFLOW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"BORDERFLOW_LOG_FORMAT", "log-format", "text", "log format: text or json"},
+	{"BORDERFLOW_URDU_DIGITS", "urdu-digits", "western", "digits of the Urdu pages: western (0123) or eastern (۰۱۲۳)"},
 	{"BORDERFLOW_STALE_AFTER", "stale-after", "36h", "flag a crossing as stale when neither its status nor its figures have been updated for this long (e.g. 36h)"},
 	{"BORDERFLOW_REPORT_LICENSE", "report-license", models.DefaultReportLicense, "data licence printed on every weekly summary and in each file's metadata"},
 	{"BORDERFLOW_REPORT_CITATION", "report-citation", models.DefaultReportCitation, "how to cite a weekly summary; {crossing}, {week} and {revision} are filled in"},
@@ -108,6 +110,7 @@ func parseConfig(v map[string]string) (Config, error) {
 		Addr:           v["BORDERFLOW_ADDR"],
 		BaseURL:        strings.TrimRight(v["BORDERFLOW_BASE_URL"], "/"),
 		LogFormat:      v["BORDERFLOW_LOG_FORMAT"],
+		UrduDigits:     v["BORDERFLOW_URDU_DIGITS"],
 		ReportLicense:  v["BORDERFLOW_REPORT_LICENSE"],
 		ReportCitation: v["BORDERFLOW_REPORT_CITATION"],
 		LogOutput:      os.Stderr,
@@ -155,6 +158,9 @@ func parseConfig(v map[string]string) (Config, error) {
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return Config{}, fmt.Errorf("BORDERFLOW_LOG_FORMAT %q must be text or json", cfg.LogFormat)
+	}
+	if cfg.UrduDigits != "western" && cfg.UrduDigits != "eastern" {
+		return Config{}, fmt.Errorf("BORDERFLOW_URDU_DIGITS %q must be western or eastern", cfg.UrduDigits)
 	}
 	return cfg, nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -84,11 +85,38 @@ func FiguresInRange(ctx context.Context, db *gorm.DB, crossingID int64, r DateRa
 	}
 	defer func() { _ = result.Close() }()
 	var rows []FigureRow
+	// The codes repeat on every row: read them as bytes and keep one string
+	// of each, rather than three new strings a row.
+	codes := map[string]string{}
+	code := func(b sql.RawBytes) string {
+		if s, ok := codes[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		codes[s] = s
+		return s
+	}
+	// The optional numbers point into blocks of floats, not one allocation each.
+	var block []float64
+	optional := func(v sql.NullFloat64) *float64 {
+		if !v.Valid {
+			return nil
+		}
+		if len(block) == cap(block) {
+			block = make([]float64, 0, 1024)
+		}
+		block = append(block, v.Float64)
+		return &block[len(block)-1]
+	}
+	var direction, category, regime sql.RawBytes
+	var tonnes, value sql.NullFloat64
 	for result.Next() {
 		var f FigureRow
-		if err := result.Scan(&f.Day, &f.Direction, &f.CategoryCode, &f.Loaded, &f.Regime, &f.Trucks, &f.Tonnes, &f.ValueUSD, &f.Verified); err != nil {
+		if err := result.Scan(&f.Day, &direction, &category, &f.Loaded, &regime, &f.Trucks, &tonnes, &value, &f.Verified); err != nil {
 			return nil, fmt.Errorf("read figures %s to %s: %w", r.From, r.To, err)
 		}
+		f.Direction, f.CategoryCode, f.Regime = Direction(code(direction)), code(category), Regime(code(regime))
+		f.Tonnes, f.ValueUSD = optional(tonnes), optional(value)
 		rows = append(rows, f)
 	}
 	if err := result.Err(); err != nil {
