@@ -101,6 +101,8 @@ func (a *App) routes() *echo.Echo {
 	e.POST("/admin/categories", a.createCategory, admins...)
 	e.GET("/admin/categories/:id", a.showCategoryForm, admins...)
 	e.POST("/admin/categories/:id", a.updateCategory, admins...)
+	e.GET("/admin/assumptions", a.showAssumptions, admins...)
+	e.POST("/admin/assumptions", a.saveAssumptions, admins...)
 	e.GET("/admin/limits", a.showLimits, admins...)
 	e.POST("/admin/limits", a.saveLimits, admins...)
 	e.GET("/admin/audit", a.showAudit, admins...)
