@@ -155,7 +155,7 @@ func TestOfficerEntersADayOnAPhoneAndAStaleSaveIsRefused(t *testing.T) {
 	saveScreenshot(t, second, dir, "entry-verified-360.png")
 	mark, err := chromedp.Run(second, chromedp.Evaluate[string](`(async () => {
 		const doc = new DOMParser().parseFromString(await (await fetch("/crossings/torkham", {cache: "no-store"})).text(), "text/html");
-		const row = [...doc.querySelectorAll("table.figures tbody tr")].find(r => r.querySelector("th").textContent === "`+today.String()+`");
+		const row = [...doc.querySelectorAll("table.figures tbody tr")].find(r => r.querySelector("th").textContent === "`+a.translator.Locale("en").Date(today)+`");
 		return row ? row.lastElementChild.textContent : "";
 	})()`, chromedp.EvalAwaitPromise))
 	if err != nil || mark != "verified" {

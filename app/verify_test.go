@@ -53,7 +53,7 @@ func TestSupervisorVerifiesAndAnEditNeedsAReason(t *testing.T) {
 		public := page(t, get(t, a, "/crossings/torkham"))
 		var mark string
 		public.Find("table.figures tbody tr").Each(func(_ int, s *goquery.Selection) {
-			if s.Find("th").Text() == day.String() {
+			if s.Find("th").Text() == a.translator.Locale("en").Date(day) {
 				mark = s.Find("td").Last().Text()
 			}
 		})

@@ -24,10 +24,11 @@ import (
 const versionTable = "goose_db_version"
 
 // seededTables are filled by the migrations themselves (the reference
-// crossings and categories, the plausibility limits), so a freshly
+// crossings and categories, the plausibility limits, the exchange rates
+// and customs revenue the cost model assumes), so a freshly
 // migrated database holds rows there and nowhere else. A test checks the
 // list against a freshly migrated PostgreSQL.
-var seededTables = []string{"crossings", "cargo_categories", "plausibility_limits"}
+var seededTables = []string{"crossings", "cargo_categories", "plausibility_limits", "exchange_rates", "crossing_assumptions"}
 
 // SchemaVersion is the latest schema version this binary carries.
 func SchemaVersion() int64 {
