@@ -9,7 +9,7 @@ GO           ?= go
 BIN          := bin/borderflow
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      := -s -w -X main.version=$(VERSION)
-TEST_TIMEOUT ?= 20m
+TEST_TIMEOUT ?= 45m
 TEST_LOG     := bin/test.log
 BENCH_LOG    := bin/bench.log
 # Pinned so that every machine lints alike; fetched through the module proxy.
