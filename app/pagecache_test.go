@@ -90,3 +90,41 @@ func TestServedRequestsAreLoggedByShutdown(t *testing.T) {
 		t.Errorf("%d request lines in the log, want %d:\n%s", n, requests, logs.String())
 	}
 }
+
+// After a write, the one request that renders the page waits for it; the
+// others arriving meanwhile get the previous copy at once rather than
+// queueing behind the render.
+func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
+	pc := newPageCache()
+	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
+	if _, err := pc.load("en /", time.Now(), func() (*renderedPage, error) { return old, nil }); err != nil {
+		t.Fatal(err)
+	}
+	pc.invalidate()
+	release, started := make(chan struct{}), make(chan struct{})
+	fresh := &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
+	leader := make(chan *renderedPage)
+	go func() {
+		p, _ := pc.load("en /", time.Now(), func() (*renderedPage, error) {
+			close(started)
+			<-release
+			return fresh, nil
+		})
+		leader <- p
+	}()
+	<-started
+	p, err := pc.load("en /", time.Now(), func() (*renderedPage, error) {
+		t.Error("a second render while one is under way")
+		return fresh, nil
+	})
+	if err != nil || p != old {
+		t.Errorf("during the render: got %q, want the previous copy at once", p.body)
+	}
+	close(release)
+	if p := <-leader; p != fresh {
+		t.Errorf("the rendering request got %q, want the new page", p.body)
+	}
+	if p, _ := pc.load("en /", time.Now(), nil); p != fresh {
+		t.Errorf("after the render: %q", p.body)
+	}
+}

@@ -42,55 +42,71 @@ type renderedPage struct {
 }
 
 // pageCache holds the rendered public pages. A write to the data calls
-// invalidate; otherwise a page lives for pageTTL. Requests that find a page
-// missing while another request renders it wait for that render instead of
-// starting their own, so an expiry under load costs one render, not one per
-// waiting request.
+// invalidate; otherwise a page lives for pageTTL. One request renders a page
+// that is missing, out of date or expired; the others asking for it
+// meanwhile get the previous copy at once (it was current a moment ago), or
+// wait for that one render when there is no copy. So an expiry or a write
+// under load costs one render and makes one request wait, not every request
+// that arrives during the render.
 type pageCache struct {
 	mu         sync.Mutex
-	pages      map[string]*renderedPage
+	pages      map[string]cachedPage
 	rendering  map[string]*pageRender
-	generation uint64 // counts invalidations; a render begun before one is not kept
+	generation uint64 // counts invalidations: a page of an older one is out of date
 }
 
-// pageRender is a render in progress that later requests for the same page wait for.
+// cachedPage is a rendered page with the generation of the data it shows.
+type cachedPage struct {
+	page       *renderedPage
+	generation uint64
+}
+
+// pageRender is a render in progress.
 type pageRender struct {
-	done chan struct{}
-	page *renderedPage
-	err  error
+	done       chan struct{}
+	page       *renderedPage
+	err        error
+	generation uint64
 }
 
 func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]*renderedPage{}, rendering: map[string]*pageRender{}}
+	return &pageCache{pages: map[string]cachedPage{}, rendering: map[string]*pageRender{}}
 }
 
 // load returns the page under key, rendering it with render when it is
-// missing or expired; concurrent callers share one render.
+// missing, out of date or expired; see pageCache.
 func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPage, error)) (*renderedPage, error) {
 	pc.mu.Lock()
-	if p, ok := pc.pages[key]; ok && now.Before(p.expires) {
+	cached, haveCopy := pc.pages[key]
+	if haveCopy && cached.generation == pc.generation && now.Before(cached.page.expires) {
 		pc.mu.Unlock()
-		return p, nil
+		return cached.page, nil
 	}
-	if r, ok := pc.rendering[key]; ok {
+	// A render begun before the latest write would not show it: only one of
+	// the current generation is worth serving or waiting for.
+	if r, ok := pc.rendering[key]; ok && r.generation == pc.generation {
 		pc.mu.Unlock()
+		if haveCopy {
+			return cached.page, nil
+		}
 		<-r.done
 		return r.page, r.err
 	}
 	// Until render returns, waiters would see this error: it is what they
 	// get if the render panics.
-	r := &pageRender{done: make(chan struct{}), err: errors.New("rendering the page failed")}
+	r := &pageRender{done: make(chan struct{}), err: errors.New("rendering the page failed"), generation: pc.generation}
 	pc.rendering[key] = r
-	generation := pc.generation
 	pc.mu.Unlock()
 
 	defer func() {
 		pc.mu.Lock()
-		delete(pc.rendering, key)
+		if pc.rendering[key] == r {
+			delete(pc.rendering, key)
+		}
 		// A write that landed during the render may not be in it: serve it
 		// to those who asked before the write, but do not keep it.
-		if r.err == nil && generation == pc.generation {
-			pc.pages[key] = r.page
+		if r.err == nil && r.generation == pc.generation {
+			pc.pages[key] = cachedPage{page: r.page, generation: r.generation}
 		}
 		pc.mu.Unlock()
 		close(r.done)
@@ -99,11 +115,11 @@ func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPag
 	return r.page, r.err
 }
 
-// invalidate drops every rendered page, so the next request sees new data.
+// invalidate marks every rendered page out of date, so that the next
+// request renders it from the new data.
 func (pc *pageCache) invalidate() {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	clear(pc.pages)
 	pc.generation++
 }
 
