@@ -45,7 +45,7 @@ Usage:
                                           import a CSV file of daily figures or status changes,
                                           all or nothing; --dry-run checks it and writes nothing
   borderflow jobs list                    show each scheduled job, its schedule, last and next run
-  borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD]
+  borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [--week YYYY-Www]
                                           run a job now, as the scheduler would, and record it
   borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]
                                           write a published weekly summary (publishing the week
