@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -157,9 +156,9 @@ func (a *App) showNewCategory(c echo.Context) error {
 
 // categoryParam reads the :id of a category's page; a malformed one is not found.
 func (a *App) categoryParam(c echo.Context) (models.CargoCategory, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return models.CargoCategory{}, fmt.Errorf("cargo category %q: %w", c.Param("id"), models.ErrNotFound)
+	id, err := pathID(c, "cargo category")
+	if err != nil {
+		return models.CargoCategory{}, err
 	}
 	return models.CargoCategoryByID(c.Request().Context(), a.db, id)
 }

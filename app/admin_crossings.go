@@ -207,11 +207,21 @@ func (a *App) showNewCrossing(c echo.Context) error {
 		crossingForm{TimeZone: "Asia/Karachi", RecordsFrom: a.now().In(a.cfg.TimeZone).Format(models.DateLayout), Active: true}, nil)
 }
 
-// crossingParam reads the :id of a crossing's page; a malformed one is not found.
-func (a *App) crossingParam(c echo.Context) (models.Crossing, error) {
+// pathID reads the :id of an admin page's path; a malformed one is not
+// found, like an id that names nothing.
+func pathID(c echo.Context, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return models.Crossing{}, fmt.Errorf("crossing %q: %w", c.Param("id"), models.ErrNotFound)
+		return 0, fmt.Errorf("%s %q: %w", what, c.Param("id"), models.ErrNotFound)
+	}
+	return id, nil
+}
+
+// crossingParam reads the :id of a crossing's page; a malformed one is not found.
+func (a *App) crossingParam(c echo.Context) (models.Crossing, error) {
+	id, err := pathID(c, "crossing")
+	if err != nil {
+		return models.Crossing{}, err
 	}
 	return models.CrossingByID(c.Request().Context(), a.db, id)
 }

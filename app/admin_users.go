@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -170,9 +169,9 @@ type adminUserEditPage struct {
 
 // userParam reads the :id of an account page; a malformed one is not found.
 func (a *App) userParam(c echo.Context) (models.User, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return models.User{}, fmt.Errorf("user %q: %w", c.Param("id"), models.ErrNotFound)
+	id, err := pathID(c, "user")
+	if err != nil {
+		return models.User{}, err
 	}
 	return models.UserByID(c.Request().Context(), a.db, id)
 }

@@ -2,9 +2,7 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -91,9 +89,9 @@ func (a *App) createToken(c echo.Context) error {
 
 // revokeToken handles POST /admin/tokens/:id/revoke.
 func (a *App) revokeToken(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("API token %q: %w", c.Param("id"), models.ErrNotFound)
+	id, err := pathID(c, "API token")
+	if err != nil {
+		return err
 	}
 	if err := models.RevokeAPIToken(c.Request().Context(), a.db, id, a.actor(c), a.now()); err != nil {
 		return err
