@@ -64,6 +64,7 @@ func TestAdminAddsAndEditsCategoriesWithAudit(t *testing.T) {
 		values := url.Values{"code": {"renamed"}, "name": {produce.Name}, "usual_direction": {"both"}, "loaded": {"1"}, "perishable": {"1"},
 			"value_per_truck_usd": {"6500.50"}, "holding_cost_usd_per_day": {"25"}, "shelf_life_days": {"12"},
 			"daily_spoilage_rate": {"0.1"}, "assumption_source": {"Dawn, 2026"}, "sort_order": {"1"}}
+		edited := time.Now().UTC().Add(-time.Millisecond)
 		if rec := admin.submit(edit, edit, values); rec.Code != http.StatusSeeOther {
 			t.Fatalf("edit: %d %s", rec.Code, excerpt(rec.Body.String(), "<main"))
 		}
@@ -91,11 +92,11 @@ func TestAdminAddsAndEditsCategoriesWithAudit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(runs) == 1 && runs[0].Status == models.JobSucceeded {
+			if len(runs) == 1 && runs[0].Status == models.JobSucceeded && !runs[0].StartedAt.Before(edited) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("no finished impact run after the assumption changed: %+v", runs)
+				t.Fatalf("no impact run started after the edit and finished: %+v", runs)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
