@@ -202,3 +202,12 @@ func currentUser(c echo.Context) *models.User {
 	u, _ := c.Get(ctxUser).(*models.User)
 	return u
 }
+
+// carriesSessionCookie tells whether the request comes from a browser with
+// a staff session cookie, valid or not: public pages do not load sessions,
+// and only use this to wait for a page that may show the reader's own
+// change. A made-up cookie gains nothing but that wait.
+func (a *App) carriesSessionCookie(c echo.Context) bool {
+	_, err := c.Cookie(a.sessions.Cookie.Name)
+	return err == nil
+}

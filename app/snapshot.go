@@ -6,8 +6,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,13 @@ const pageTTL = 30 * time.Second
 
 // pageRenderTimeout bounds a shared render of a public page.
 const pageRenderTimeout = 20 * time.Second
+
+// pageRenderPatience is how long a reader who has a previous copy of a page
+// waits for its new render before being given that copy; the render goes on
+// and serves the requests after it. On a quiet server a render takes a few
+// milliseconds and every reader sees the new page; under load the one
+// request that renders no longer waits for it.
+const pageRenderPatience = 40 * time.Millisecond
 
 // pageContent is what a public page's builder returns for rendering.
 type pageContent struct {
@@ -42,12 +50,13 @@ type renderedPage struct {
 }
 
 // pageCache holds the rendered public pages. A write to the data calls
-// invalidate; otherwise a page lives for pageTTL. One request renders a page
-// that is missing, out of date or expired; the others asking for it
-// meanwhile get the previous copy at once (it was current a moment ago), or
-// wait for that one render when there is no copy. So an expiry or a write
-// under load costs one render and makes one request wait, not every request
-// that arrives during the render.
+// invalidate; otherwise a page lives for pageTTL. One request starts the
+// render of a page that is missing, out of date or expired, and waits for it
+// at most its patience when there is a previous copy (it was current a
+// moment ago); the others asking meanwhile get that copy at once, or wait
+// for the one render when there is no copy. So an expiry or a write under
+// load costs one render and keeps no reader waiting long, rather than every
+// request that arrives during the render.
 type pageCache struct {
 	mu         sync.Mutex
 	pages      map[string]cachedPage
@@ -74,8 +83,10 @@ func newPageCache() *pageCache {
 }
 
 // load returns the page under key, rendering it with render when it is
-// missing, out of date or expired; see pageCache.
-func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPage, error)) (*renderedPage, error) {
+// missing, out of date or expired; see pageCache. With a previous copy, the
+// request that starts the render waits for it at most patience (never
+// giving up when patience is negative).
+func (pc *pageCache) load(key string, now time.Time, patience time.Duration, render func() (*renderedPage, error)) (*renderedPage, error) {
 	pc.mu.Lock()
 	cached, haveCopy := pc.pages[key]
 	if haveCopy && cached.generation == pc.generation && now.Before(cached.page.expires) {
@@ -92,19 +103,41 @@ func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPag
 		<-r.done
 		return r.page, r.err
 	}
-	// Until render returns, waiters would see this error: it is what they
-	// get if the render panics.
-	r := &pageRender{done: make(chan struct{}), err: errors.New("rendering the page failed"), generation: pc.generation}
+	r := &pageRender{done: make(chan struct{}), generation: pc.generation}
 	pc.rendering[key] = r
 	pc.mu.Unlock()
 
+	go pc.finish(key, r, render)
+	if !haveCopy || patience < 0 {
+		<-r.done
+		return r.page, r.err
+	}
+	timer := time.NewTimer(patience)
+	defer timer.Stop()
+	select {
+	case <-r.done:
+		return r.page, r.err
+	case <-timer.C:
+		return cached.page, nil
+	}
+}
+
+// finish runs render for the page under key and keeps its result, unless
+// a write landed during the render (it may not be in it): then the page
+// goes to those who asked before the write, but is not kept. It runs on
+// its own goroutine, so that it completes for later requests when the one
+// that started it stops waiting.
+func (pc *pageCache) finish(key string, r *pageRender, render func() (*renderedPage, error)) {
 	defer func() {
+		// On its own goroutine, a panic would stop the server: it becomes
+		// the error of the requests for this page instead.
+		if v := recover(); v != nil {
+			r.page, r.err = nil, fmt.Errorf("rendering the page failed: %v\n%s", v, debug.Stack())
+		}
 		pc.mu.Lock()
 		if pc.rendering[key] == r {
 			delete(pc.rendering, key)
 		}
-		// A write that landed during the render may not be in it: serve it
-		// to those who asked before the write, but do not keep it.
 		if r.err == nil && r.generation == pc.generation {
 			pc.pages[key] = cachedPage{page: r.page, generation: r.generation}
 		}
@@ -112,7 +145,6 @@ func (pc *pageCache) load(key string, now time.Time, render func() (*renderedPag
 		close(r.done)
 	}()
 	r.page, r.err = render()
-	return r.page, r.err
 }
 
 // invalidate marks every rendered page out of date, so that the next
@@ -134,7 +166,11 @@ func (a *App) servePage(c echo.Context, name, key string, build func(ctx context
 	l := a.locale(c)
 	key = l.Lang() + " " + key
 	now := a.now()
-	page, err := a.pages.load(key, now, func() (*renderedPage, error) {
+	patience := pageRenderPatience
+	if a.carriesSessionCookie(c) {
+		patience = -1 // whoever may just have changed the data sees the change
+	}
+	page, err := a.pages.load(key, now, patience, func() (*renderedPage, error) {
 		// The render is shared by every request waiting for it, so it must
 		// not stop when the request that started it goes away.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), pageRenderTimeout)
