@@ -128,9 +128,16 @@ func (a *App) saveAssumptions(c echo.Context) error {
 		return a.renderAssumptions(c, http.StatusUnprocessableEntity, typed, formErrors(l, errs, label))
 	}
 	a.pages.invalidate()
-	if err := a.scheduler.StartNow("impact", jobs.Manual{Actor: a.actor(c)}); err != nil {
-		a.log.Warn("closure costs not recomputed after an assumption changed; the impact job will", "err", err)
-	}
+	a.recomputeCosts(c)
 	a.flash(c, "admin_assumptions.saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/assumptions")
+}
+
+// recomputeCosts reruns the impact job after staff changed an assumption
+// the estimates use, rather than leaving them to its next tick; a run
+// already under way may have read the old value, so it follows that one.
+func (a *App) recomputeCosts(c echo.Context) {
+	if err := a.scheduler.StartAfterChange("impact", jobs.Manual{Actor: a.actor(c)}); err != nil {
+		a.log.Warn("closure costs not recomputed after an assumption changed; the impact job will", "err", err)
+	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"borderflow/jobs"
 	"borderflow/models"
 )
 
@@ -208,11 +207,7 @@ func (a *App) saveCategory(c echo.Context, stored models.CargoCategory) error {
 			formErrors(l, errs, func(f string) string { return adminFieldLabel(l, f) }))
 	}
 	a.pages.invalidate()
-	// The estimates use the category's assumptions: recompute them now
-	// rather than at the impact job's next tick.
-	if err := a.scheduler.StartNow("impact", jobs.Manual{Actor: a.actor(c)}); err != nil {
-		a.log.Warn("closure costs not recomputed after an assumption changed; the impact job will", "err", err)
-	}
+	a.recomputeCosts(c)
 	a.flash(c, "admin_categories.saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/categories")
 }

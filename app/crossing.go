@@ -145,7 +145,7 @@ func (a *App) showCrossing(c echo.Context) error {
 		}
 		days := dayRange(window.From, window.To)
 		p.Timeline = newTimeline(models.Spells(history, window.From.Start(crossing.Location()), now), window.From.Start(crossing.Location()), now, crossing.Location(), l.MonthYear)
-		p.Chart, p.ChartRows = categoryChart(days, figures, categories, direction)
+		p.Chart, p.ChartRows = categoryChart(l, days, figures, categories, direction)
 		p.Recent = recentDays(days[len(days)-recentTable:], figures)
 		return pageContent{Status: http.StatusOK, Title: crossing.Name, Data: p, LastModified: entry.LastUpdated}, nil
 	})
@@ -153,7 +153,7 @@ func (a *App) showCrossing(c echo.Context) error {
 
 // categoryChart stacks each day's loaded trucks by category, for one
 // direction or both, with the table behind it.
-func categoryChart(days []models.Date, figures []models.FigureRow, categories []models.CargoCategory, direction string) (barChart, []chartRow) {
+func categoryChart(l *Locale, days []models.Date, figures []models.FigureRow, categories []models.CargoCategory, direction string) (barChart, []chartRow) {
 	byDay := map[models.Date]map[string]int{}
 	used := map[string]bool{}
 	for _, f := range figures {
@@ -171,7 +171,7 @@ func categoryChart(days []models.Date, figures []models.FigureRow, categories []
 	var series []chartSeries
 	for _, c := range categories {
 		if used[c.Code] {
-			series = append(series, chartSeries{Key: c.Code, Label: c.Name, Fill: categoryFill(c.Code)})
+			series = append(series, chartSeries{Key: c.Code, Label: l.CategoryName(c.Code, c.Name), Fill: categoryFill(c.Code)})
 		}
 	}
 	chart := newBarChart(days, series, func(d models.Date) (map[string]int, bool) {

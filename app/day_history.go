@@ -56,7 +56,7 @@ func (a *App) showDayHistory(c echo.Context) error {
 	}
 	names := map[string]string{}
 	for _, cat := range categories {
-		names[cat.Code] = cat.Name
+		names[cat.Code] = l.CategoryName(cat.Code, cat.Name)
 	}
 	p := dayHistoryPage{Crossing: crossing, Day: day}
 	for _, ch := range changes {

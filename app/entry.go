@@ -535,9 +535,9 @@ func (p *entryPage) fill(l *Locale, rules models.FigureRules, values map[string]
 	}
 	for _, cat := range categories {
 		for _, regime := range append([]models.Regime{usualRegime(cat)}, extraRegimes[cat.Code]...) {
-			row := entryRow{Label: cat.Name, Category: cat, Regime: regime}
+			row := entryRow{Label: l.CategoryName(cat.Code, cat.Name), Category: cat, Regime: regime}
 			if regime != usualRegime(cat) {
-				row.Label = l.T("entry.row_regime", "Category", cat.Name, "Regime", l.T("regime."+string(regime)))
+				row.Label = l.T("entry.row_regime", "Category", l.CategoryName(cat.Code, cat.Name), "Regime", l.T("regime."+string(regime)))
 			}
 			for _, d := range models.Directions {
 				name := cellName(d, cat.Code, regime)
@@ -647,7 +647,7 @@ func fieldLabel(l *Locale, rules models.FigureRules, field string) string {
 		parts := strings.Split(cell, ".")
 		name := parts[1]
 		if cat, ok := rules.Categories[parts[1]]; ok {
-			name = cat.Name
+			name = l.CategoryName(cat.Code, cat.Name)
 		}
 		where := name + ", " + l.T("direction."+parts[0])
 		if !slices.Contains(models.Directions, models.Direction(parts[0])) {
@@ -690,7 +690,7 @@ func newEntryConflict(l *Locale, rules models.FigureRules, vc *models.VersionCon
 		parts := strings.Split(name, ".")
 		label := parts[1]
 		if cat, ok := rules.Categories[parts[1]]; ok {
-			label = cat.Name
+			label = l.CategoryName(cat.Code, cat.Name)
 		}
 		row := conflictRow{Label: label, Direction: l.T("direction." + parts[0]), Theirs: theirs[name], Yours: yours[name]}
 		row.Differs = row.Theirs != row.Yours

@@ -178,11 +178,37 @@ func (l *Locale) N(id string, count int, args ...any) string {
 func (l *Locale) translate(id string, count any, args []any) string {
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
-		data[fmt.Sprint(args[i])] = args[i+1]
+		data[fmt.Sprint(args[i])] = l.argument(args[i+1])
 	}
 	s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil || s == "" {
 		return fmt.Sprintf(missingMark, id)
+	}
+	return s
+}
+
+// argument readies a message argument: a whole number is written in the
+// language's digits (ungrouped: it may be a year or a line number).
+func (l *Locale) argument(v any) any {
+	switch n := v.(type) {
+	case int:
+		return l.Digits(strconv.Itoa(n))
+	case int64:
+		return l.Digits(strconv.FormatInt(n, 10))
+	}
+	return v
+}
+
+// CategoryName names a cargo category in the language: a reference
+// category by its catalog name, one added later (or any in English) by the
+// name it was given, which staff may have edited.
+func (l *Locale) CategoryName(code, name string) string {
+	if l.Lang() == "en" {
+		return name
+	}
+	s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: "category_name." + code})
+	if err != nil || s == "" {
+		return name
 	}
 	return s
 }
@@ -203,6 +229,25 @@ func (l *Locale) Number(n int) string {
 		b.WriteRune(d)
 	}
 	return l.Digits(b.String())
+}
+
+// Decimal formats v with at most places decimals (trailing zeros dropped),
+// thousands grouped, in the language's digits and separators.
+func (l *Locale) Decimal(v float64, places int) string {
+	s := strconv.FormatFloat(v, 'f', places, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	whole, fraction, hasFraction := strings.Cut(s, ".")
+	n, _ := strconv.Atoi(whole)
+	out := l.Number(n)
+	if n == 0 && strings.HasPrefix(whole, "-") {
+		out = "-" + out
+	}
+	if hasFraction {
+		out += l.Digits("." + fraction)
+	}
+	return out
 }
 
 // USD writes an amount of US dollars rounded to the dollar: estimates are

@@ -345,3 +345,39 @@ func TestChartsRunRightToLeftInRTLPages(t *testing.T) {
 		}
 	}
 }
+
+// A reader in Pashto sees the cargo categories by their Pashto names (the
+// glossary's), and numbers in message texts in Pashto digits; English
+// keeps the names staff gave the categories.
+func TestCategoryNamesAndNumbersInTheReadersLanguage(t *testing.T) {
+	a := newSQLiteApp(t)
+	boardFixture(t, a)
+	legend := func(lang string) []string {
+		return texts(page(t, get(t, a, "/crossings/torkham?lang="+lang)).Find("figure.stacked figcaption.legend span"))
+	}
+	en, ps := legend("en"), legend("ps")
+	if len(en) == 0 || len(en) != len(ps) {
+		t.Fatalf("legends: en %q, ps %q", en, ps)
+	}
+	if !slices.Contains(en, "Medicines and medical supplies") || !slices.Contains(ps, "درمل او طبي توکي") {
+		t.Errorf("medicines: en %q, ps %q", en, ps)
+	}
+	for _, name := range ps {
+		if slices.Contains(en, name) {
+			t.Errorf("the Pashto legend keeps the English name %q", name)
+		}
+	}
+	l := a.translator.Locale("ps")
+	if got := l.N("duration.days", 90); !strings.Contains(got, "۹۰") || strings.Contains(got, "90") {
+		t.Errorf("ps 90 days: %q", got)
+	}
+	if got := l.T("reports.of_days", "Count", 5, "Days", 7); !strings.Contains(got, "۵") || !strings.Contains(got, "۷") || strings.ContainsAny(got, "57") {
+		t.Errorf("ps 5 of 7 days: %q", got)
+	}
+	if got := a.translator.Locale("en").Decimal(1234.56, 1); got != "1,234.6" {
+		t.Errorf("en decimal: %q", got)
+	}
+	if got := l.Decimal(-0.25, 1); got != "-۰٫۳" && got != "-۰٫۲" {
+		t.Errorf("ps decimal: %q", got)
+	}
+}

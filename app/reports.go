@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -219,6 +220,7 @@ type reportWeekPage struct {
 	Revisions []reportRevision
 	Downloads []reportDownloadRow
 	Formats   []string
+	Location  *time.Location // where the dates of generation are told
 }
 
 type reportRevision struct {
@@ -267,7 +269,7 @@ func (a *App) showReportWeek(c echo.Context, week models.ISOWeek, revision int) 
 		return err
 	}
 	p := reportWeekPage{Week: week.String(), Summary: summary, Record: rec, Count: len(revisions), Older: chosen > 0,
-		Formats: models.ReportFormats}
+		Formats: models.ReportFormats, Location: a.cfg.TimeZone}
 	for i, r := range revisions {
 		p.Revisions = append(p.Revisions, reportRevision{WeeklySummaryRecord: r, Changes: r.ParsedChanges(), Current: i == chosen})
 	}

@@ -130,6 +130,7 @@ type Scheduler struct {
 	cron    *cron.Cron
 	stopped bool
 	running map[string]bool // jobs running in this process
+	waiting map[string]bool // jobs with a run after a change still to start
 }
 
 // NewScheduler prepares the registry's jobs with the operator's schedules.
@@ -142,7 +143,7 @@ func newScheduler(db *gorm.DB, log *slog.Logger, o Options, jobs []Job) (*Schedu
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &Scheduler{db: db, log: log, loc: loc, scheds: map[string]cron.Schedule{}, running: map[string]bool{}}
+	s := &Scheduler{db: db, log: log, loc: loc, scheds: map[string]cron.Schedule{}, running: map[string]bool{}, waiting: map[string]bool{}}
 	for name := range o.Schedules {
 		if !hasJob(jobs, name) {
 			return nil, unknownJob(jobs, name)
@@ -301,6 +302,65 @@ func (s *Scheduler) StartNow(name string, m Manual) error {
 		}
 	}()
 	return nil
+}
+
+// changeRetry is how often a run asked for by a change tries again while
+// another run of the job is under way.
+const changeRetry = time.Second
+
+// StartAfterChange runs the job in the background because what it reads
+// has just changed: at once, or, when a run is already under way here or
+// in another process (it may have read the data before the change), as
+// soon as that run has ended. Changes made while such a run waits to start
+// share it.
+func (s *Scheduler) StartAfterChange(name string, m Manual) error {
+	if _, err := s.Job(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.stopped:
+		return ErrStopped
+	case s.waiting[name]:
+		return nil
+	}
+	s.waiting[name] = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			s.setWaiting(name, false)
+			_, err := s.RunNow(s.ctx, name, m)
+			if !errors.Is(err, ErrBusy) {
+				if err != nil && !errors.Is(err, ErrStopped) {
+					s.log.Error("job run after a change failed", "job", name, "by", m.Actor.Name, "err", err)
+				}
+				return
+			}
+			if !s.setWaiting(name, true) {
+				return // a later change's run is waiting already
+			}
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(changeRetry):
+			}
+		}
+	}()
+	return nil
+}
+
+// setWaiting marks whether a run after a change waits to start, telling
+// whether it changed the mark.
+func (s *Scheduler) setWaiting(name string, waiting bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiting[name] == waiting {
+		return false
+	}
+	s.waiting[name] = waiting
+	return true
 }
 
 // execute is the wrapper every run goes through.

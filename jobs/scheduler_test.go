@@ -261,3 +261,42 @@ func TestCleanupDeletesExpiredSessionsKeysAndOldLoginAttempts(t *testing.T) {
 		}
 	})
 }
+
+// A change saved while a run is under way (which may have read the data
+// before it) gets a run of its own once that one ends; several changes
+// during one run share the next.
+func TestARunAskedForDuringARunFollowsIt(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
+		release := make(chan struct{})
+		var calls atomic.Int32
+		job := Job{Name: "estimates", Schedule: "@daily", Run: func(ctx context.Context, tx *gorm.DB, run RunOptions) (int, error) {
+			if calls.Add(1) == 1 {
+				<-release
+			}
+			return 1, nil
+		}}
+		s := testScheduler(t, db, job)
+		if err := s.StartAfterChange("estimates", Manual{Actor: models.Actor{Name: "first"}}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the first run to start", func() bool { return calls.Load() == 1 })
+		for _, who := range []string{"second", "third"} {
+			if err := s.StartAfterChange("estimates", Manual{Actor: models.Actor{Name: who}}); err != nil {
+				t.Fatalf("%s change during the run: %v", who, err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("%d runs while the first is under way, want 1", n)
+		}
+		close(release)
+		waitFor(t, 5*time.Second, "a run after the first", func() bool {
+			runs := runsOf(t, db, "estimates")
+			return len(runs) == 2 && runs[1].Status == models.JobSucceeded
+		})
+		time.Sleep(2 * changeRetry)
+		if runs := runsOf(t, db, "estimates"); len(runs) != 2 || !runs[1].StartedAt.After(*runs[0].FinishedAt) {
+			t.Errorf("runs = %+v, want the first and one started after it ended", runs)
+		}
+	})
+}
