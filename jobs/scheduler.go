@@ -283,26 +283,46 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, m Manual) (models.J
 // so that it outlives the request that asked for it and stops at shutdown.
 // It fails at once when the job is already running in this process.
 func (s *Scheduler) StartNow(name string, m Manual) error {
+	return s.inBackground(name, func() error {
+		if s.running[name] {
+			return fmt.Errorf("job %s: %w", name, ErrBusy)
+		}
+		return nil
+	}, func() {
+		if _, err := s.RunNow(s.ctx, name, m); err != nil {
+			s.log.Error("job run by hand failed", "job", name, "by", m.Actor.Name, "err", err)
+		}
+	})
+}
+
+// inBackground runs the job's run on its own goroutine, which Stop waits
+// for, once admit (called under the scheduler's lock) has let it: it may
+// refuse with an error, or with errSkip to start nothing and report no
+// error.
+func (s *Scheduler) inBackground(name string, admit func() error, run func()) error {
 	if _, err := s.Job(name); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.stopped:
+	if s.stopped {
 		return ErrStopped
-	case s.running[name]:
-		return fmt.Errorf("job %s: %w", name, ErrBusy)
+	}
+	if err := admit(); errors.Is(err, errSkip) {
+		return nil
+	} else if err != nil {
+		return err
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if _, err := s.RunNow(s.ctx, name, m); err != nil {
-			s.log.Error("job run by hand failed", "job", name, "by", m.Actor.Name, "err", err)
-		}
+		run()
 	}()
 	return nil
 }
+
+// errSkip tells inBackground that there is nothing to start.
+var errSkip = errors.New("nothing to start")
 
 // changeRetry is how often a run asked for by a change tries again while
 // another run of the job is under way.
@@ -314,21 +334,13 @@ const changeRetry = time.Second
 // soon as that run has ended. Changes made while such a run waits to start
 // share it.
 func (s *Scheduler) StartAfterChange(name string, m Manual) error {
-	if _, err := s.Job(name); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.stopped:
-		return ErrStopped
-	case s.waiting[name]:
+	return s.inBackground(name, func() error {
+		if s.waiting[name] {
+			return errSkip
+		}
+		s.waiting[name] = true
 		return nil
-	}
-	s.waiting[name] = true
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	}, func() {
 		for {
 			s.setWaiting(name, false)
 			_, err := s.RunNow(s.ctx, name, m)
@@ -347,8 +359,7 @@ func (s *Scheduler) StartAfterChange(name string, m Manual) error {
 			case <-time.After(changeRetry):
 			}
 		}
-	}()
-	return nil
+	})
 }
 
 // setWaiting marks whether a run after a change waits to start, telling
