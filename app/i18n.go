@@ -262,6 +262,17 @@ var easternDigits = strings.NewReplacer(
 	"0", "۰", "1", "۱", "2", "۲", "3", "۳", "4", "۴", "5", "۵", "6", "۶", "7", "۷", "8", "۸", "9", "۹",
 	",", "٬", ".", "٫")
 
+// Code writes a code such as a week (2026-W47) for reading inside the
+// language's text: in its digits and, on a right-to-left page, isolated
+// (U+2068 … U+2069) so that the parts of it are not reordered.
+func (l *Locale) Code(s string) string {
+	s = l.Digits(s)
+	if l.Dir == "rtl" {
+		return "\u2068" + s + "\u2069"
+	}
+	return s
+}
+
 // Digits writes the digits of an already formatted number, date or time in
 // the language's digits; for Western digits it returns s as it is.
 func (l *Locale) Digits(s string) string {

@@ -277,7 +277,7 @@ func (a *App) showReportWeek(c echo.Context, week models.ISOWeek, revision int) 
 	for _, cw := range summary.Crossings {
 		p.Downloads = append(p.Downloads, downloadRow(cw.Name, cw.Slug, week, rec.Revision, files))
 	}
-	return a.renderReportPage(c, "report_week", l.T("reports.week_title", "Week", week.String()), p)
+	return a.renderReportPage(c, "report_week", l.T("reports.week_title", "Week", l.Code(week.String())), p)
 }
 
 // downloadRow lists a crossing's files of a revision ("" for all crossings).
