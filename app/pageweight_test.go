@@ -23,6 +23,7 @@ import (
 const (
 	boardBudgetRaw  = 40_000
 	boardBudgetGzip = 12_000
+	fontBudget      = 120_000 // the right-to-left pages' fonts together, on the wire
 )
 
 // loadingRels are the <link rel> values that make a browser fetch the target
@@ -60,103 +61,131 @@ func TestBoardPageWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	board := fetchResource(t, a, "/")
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(board.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := doc.Find(".card").Length(); n != 2 {
-		t.Fatalf("the board shows %d crossing cards, want the demo's 2", n)
-	}
+	// Right to left, the board also loads rtl.css and the Arabic-script
+	// font: the page and its CSS keep the budget, the fonts have their own.
+	for _, lang := range []string{"en", "ps"} {
+		path := "/?lang=" + lang
+		t.Run(lang, func(t *testing.T) {
+			board := fetchResource(t, a, path)
+			doc, err := goquery.NewDocumentFromReader(bytes.NewReader(board.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := doc.Find(".card").Length(); n != 2 {
+				t.Fatalf("the board shows %d crossing cards, want the demo's 2", n)
+			}
 
-	var refs []string
-	doc.Find("link[href]").Each(func(_ int, s *goquery.Selection) {
-		href, _ := s.Attr("href")
-		if !sameOrigin(href) {
-			t.Errorf("<link rel=%q href=%q> points to another host", s.AttrOr("rel", ""), href)
-			return
-		}
-		for _, rel := range strings.Fields(strings.ToLower(s.AttrOr("rel", ""))) {
-			if loadingRels[rel] {
-				refs = append(refs, href)
-				return
+			var refs []string
+			doc.Find("link[href]").Each(func(_ int, s *goquery.Selection) {
+				href, _ := s.Attr("href")
+				if !sameOrigin(href) {
+					t.Errorf("<link rel=%q href=%q> points to another host", s.AttrOr("rel", ""), href)
+					return
+				}
+				for _, rel := range strings.Fields(strings.ToLower(s.AttrOr("rel", ""))) {
+					if loadingRels[rel] {
+						refs = append(refs, href)
+						return
+					}
+				}
+			})
+			for _, sel := range []struct{ query, attr string }{
+				{"script[src]", "src"}, {"img[src]", "src"}, {"source[src]", "src"},
+				{"image[href]", "href"}, {"use[href]", "href"}, {"iframe[src]", "src"},
+			} {
+				doc.Find(sel.query).Each(func(_ int, s *goquery.Selection) {
+					ref, _ := s.Attr(sel.attr)
+					if strings.HasPrefix(ref, "#") {
+						return // a fragment of this document
+					}
+					refs = append(refs, ref)
+				})
 			}
-		}
-	})
-	for _, sel := range []struct{ query, attr string }{
-		{"script[src]", "src"}, {"img[src]", "src"}, {"source[src]", "src"},
-		{"image[href]", "href"}, {"use[href]", "href"}, {"iframe[src]", "src"},
-	} {
-		doc.Find(sel.query).Each(func(_ int, s *goquery.Selection) {
-			ref, _ := s.Attr(sel.attr)
-			if strings.HasPrefix(ref, "#") {
-				return // a fragment of this document
+			doc.Find("img[srcset], source[srcset]").Each(func(_ int, s *goquery.Selection) {
+				for _, candidate := range strings.Split(s.AttrOr("srcset", ""), ",") {
+					if f := strings.Fields(candidate); len(f) > 0 {
+						refs = append(refs, f[0])
+					}
+				}
+			})
+
+			resources := []pageResource{board.pageResource}
+			var fonts []fetched
+			seen := map[string]bool{path: true}
+			for len(refs) > 0 {
+				ref := refs[0]
+				refs = refs[1:]
+				if strings.HasPrefix(ref, "data:") {
+					continue // inline, already counted in the referring body
+				}
+				if !sameOrigin(ref) {
+					t.Errorf("the board makes the browser fetch %q from another host", ref)
+					continue
+				}
+				if seen[ref] {
+					continue
+				}
+				seen[ref] = true
+				r := fetchResource(t, a, ref)
+				if strings.HasPrefix(r.contentType, "font/") {
+					fonts = append(fonts, r)
+					continue
+				}
+				resources = append(resources, r.pageResource)
+				if strings.HasPrefix(r.contentType, "text/css") {
+					base, _ := url.Parse(ref)
+					for _, m := range cssRefs.FindAllStringSubmatch(string(r.body), -1) {
+						target := m[1] + m[2]
+						if strings.HasPrefix(target, "data:") {
+							continue
+						}
+						if !sameOrigin(target) {
+							t.Errorf("%s refers to %q on another host", ref, target)
+							continue
+						}
+						u, err := url.Parse(target)
+						if err != nil {
+							t.Errorf("%s refers to an unreadable URL %q", ref, target)
+							continue
+						}
+						refs = append(refs, base.ResolveReference(u).String())
+					}
+				}
 			}
-			refs = append(refs, ref)
+
+			var raw, served, best int
+			for _, r := range resources {
+				t.Logf("%-44s %6d B raw  %6d B served (%s)  %6d B at gzip -9", r.path, r.raw, r.served, r.encoding, r.best)
+				raw, served, best = raw+r.raw, served+r.served, best+r.best
+			}
+			t.Logf("%-44s %6d B raw  %6d B served         %6d B at gzip -9   (budget %d raw, %d gzip)",
+				"total", raw, served, best, boardBudgetRaw, boardBudgetGzip)
+			if len(resources) < 2 {
+				t.Errorf("found %d resources; the board links at least its style sheet", len(resources))
+			}
+			if raw > boardBudgetRaw {
+				t.Errorf("the board and what it loads weigh %d bytes uncompressed, over the %d-byte budget", raw, boardBudgetRaw)
+			}
+			if served > boardBudgetGzip {
+				t.Errorf("the board and what it loads take %d bytes on the wire with gzip, over the %d-byte budget", served, boardBudgetGzip)
+			}
+			fontBytes := 0
+			for _, f := range fonts {
+				fontBytes += f.served
+				t.Logf("%-44s %6d B served (font)  Cache-Control: %s", f.path, f.served, f.cacheControl)
+				if !strings.Contains(f.cacheControl, "immutable") {
+					t.Errorf("the font %s is served with Cache-Control %q: not cached for good", f.path, f.cacheControl)
+				}
+			}
+			switch {
+			case lang == "en" && len(fonts) > 0:
+				t.Errorf("the English board loads %d fonts, want none", len(fonts))
+			case lang != "en" && len(fonts) == 0:
+				t.Errorf("the %s board loads no Arabic-script font", lang)
+			case fontBytes > fontBudget:
+				t.Errorf("the fonts weigh %d bytes, over the %d-byte budget", fontBytes, fontBudget)
+			}
 		})
-	}
-	doc.Find("img[srcset], source[srcset]").Each(func(_ int, s *goquery.Selection) {
-		for _, candidate := range strings.Split(s.AttrOr("srcset", ""), ",") {
-			if f := strings.Fields(candidate); len(f) > 0 {
-				refs = append(refs, f[0])
-			}
-		}
-	})
-
-	resources := []pageResource{board.pageResource}
-	seen := map[string]bool{"/": true}
-	for len(refs) > 0 {
-		ref := refs[0]
-		refs = refs[1:]
-		if strings.HasPrefix(ref, "data:") {
-			continue // inline, already counted in the referring body
-		}
-		if !sameOrigin(ref) {
-			t.Errorf("the board makes the browser fetch %q from another host", ref)
-			continue
-		}
-		if seen[ref] {
-			continue
-		}
-		seen[ref] = true
-		r := fetchResource(t, a, ref)
-		resources = append(resources, r.pageResource)
-		if strings.HasPrefix(r.contentType, "text/css") {
-			base, _ := url.Parse(ref)
-			for _, m := range cssRefs.FindAllStringSubmatch(string(r.body), -1) {
-				target := m[1] + m[2]
-				if strings.HasPrefix(target, "data:") {
-					continue
-				}
-				if !sameOrigin(target) {
-					t.Errorf("%s refers to %q on another host", ref, target)
-					continue
-				}
-				u, err := url.Parse(target)
-				if err != nil {
-					t.Errorf("%s refers to an unreadable URL %q", ref, target)
-					continue
-				}
-				refs = append(refs, base.ResolveReference(u).String())
-			}
-		}
-	}
-
-	var raw, served, best int
-	for _, r := range resources {
-		t.Logf("%-44s %6d B raw  %6d B served (%s)  %6d B at gzip -9", r.path, r.raw, r.served, r.encoding, r.best)
-		raw, served, best = raw+r.raw, served+r.served, best+r.best
-	}
-	t.Logf("%-44s %6d B raw  %6d B served         %6d B at gzip -9   (budget %d raw, %d gzip)",
-		"total", raw, served, best, boardBudgetRaw, boardBudgetGzip)
-	if len(resources) < 2 {
-		t.Errorf("found %d resources; the board links at least its style sheet", len(resources))
-	}
-	if raw > boardBudgetRaw {
-		t.Errorf("the board and what it loads weigh %d bytes uncompressed, over the %d-byte budget", raw, boardBudgetRaw)
-	}
-	if served > boardBudgetGzip {
-		t.Errorf("the board and what it loads take %d bytes on the wire with gzip, over the %d-byte budget", served, boardBudgetGzip)
 	}
 }
 
@@ -176,8 +205,9 @@ func sameOrigin(ref string) bool {
 // fetched is one resource's decoded body beside its sizes.
 type fetched struct {
 	pageResource
-	body        []byte
-	contentType string
+	body         []byte
+	contentType  string
+	cacheControl string
 }
 
 // fetchResource GETs path twice through the router, as a browser without and
@@ -196,7 +226,7 @@ func fetchResource(t *testing.T, a *App, path string) fetched {
 	if zipped.Code != http.StatusOK {
 		t.Fatalf("GET %s with gzip: status %d", path, zipped.Code)
 	}
-	r := fetched{body: body, contentType: plain.Header().Get("Content-Type"),
+	r := fetched{body: body, contentType: plain.Header().Get("Content-Type"), cacheControl: plain.Header().Get("Cache-Control"),
 		pageResource: pageResource{path: path, raw: len(body), served: zipped.Body.Len(), best: gzipSize(t, body), encoding: "identity"}}
 	if enc := zipped.Header().Get("Content-Encoding"); enc != "" {
 		r.encoding = enc
