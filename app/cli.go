@@ -164,8 +164,7 @@ func (cli CLI) flagSet(name, synopsis string) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // Parse has printed the usage
 		}
 		return usageError{err.Error()}
 	}
@@ -228,8 +227,7 @@ func (cli CLI) migrate(ctx context.Context, args []string) error {
 	fs := cli.flagSet("migrate", "migrate [up|status]\n\nup (the default) applies every pending migration under a lock; status shows each\nmigration and whether it is applied. A database newer than this binary is refused.")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // Parse has printed the usage
 		}
 		return usageError{err.Error()}
 	}
@@ -672,8 +670,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return nil, err
+				return nil, err // Parse has printed the usage
 			}
 			return nil, usageError{err.Error()}
 		}

@@ -149,7 +149,6 @@ type ImportReader struct {
 	stopped bool
 	decode  func(string) (string, error)
 	decoded int // rows with Windows-1252 text
-	row     []string
 }
 
 // NewImportReader starts reading r, a file of kind, and reads its header;
