@@ -52,8 +52,9 @@ const (
 // compressor.
 const xlsxFlushBytes = 32 << 10
 
-// xlsxEpoch is day 0 of a spreadsheet's date serial numbers (the 1900 date
-// system, counting from 1900-03-01 as Excel does).
+// xlsxEpoch is day 0 of a spreadsheet's date serial numbers in the 1900
+// date system, right for every day from 1900-03-01 on (Excel counts a
+// 29 February 1900 that never was).
 var xlsxEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
 // NewXLSXStream writes the workbook's fixed parts and the sheet's header
