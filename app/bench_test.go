@@ -562,11 +562,19 @@ func runWrk(b *testing.B, target, encoding string) wrkRun {
 // newLargePostgresApp builds the App on a PostgreSQL database of its own
 // holding the five-year fixture, ending today.
 func newLargePostgresApp(b *testing.B) *App {
+	a, _ := newLargePostgres(b)
+	return a
+}
+
+// newLargePostgres is newLargePostgresApp that also returns the
+// database's URL, for a server process of its own.
+func newLargePostgres(b *testing.B) (*App, string) {
 	b.Helper()
-	a := newBenchApp(b, testdb.PostgresURL(b), io.Discard)
+	url := testdb.PostgresURL(b)
+	a := newBenchApp(b, url, io.Discard)
 	now := time.Now()
 	testdb.LoadLarge(b, a.DB(), testdb.LargeDays, models.DateOf(now, a.cfg.TimeZone), now)
-	return a
+	return a, url
 }
 
 // countingWriter is a ResponseWriter that keeps the status, the headers

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/xuri/excelize/v2"
 
 	"borderflow/models"
 )
@@ -63,15 +61,15 @@ func (a *App) exportFigures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := "all-crossings"
+	name, label := "all-crossings", a.translator.Locale("en").T("reports.all_crossings")
 	if len(crossings) == 1 && c.QueryParam("crossing") != "" {
-		name = crossings[0].Slug
+		name, label = crossings[0].Slug, crossings[0].Name
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="borderflow-figures-%s-%s-%s.%s"`, name, q.Range.From, q.Range.To, q.Format))
 	h.Set(echo.HeaderCacheControl, "public, max-age=60")
 	if q.Format == "xlsx" {
-		return a.exportXLSX(c, ids, q.Range)
+		return a.exportXLSX(c, ids, q.Range, label)
 	}
 	return a.exportCSV(c, ids, q.Range)
 }
@@ -112,65 +110,48 @@ func optionalFloat(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
-// exportXLSX writes the figures through excelize's stream writer, which
-// keeps the sheet on disk rather than in memory as it grows.
-func (a *App) exportXLSX(c echo.Context, ids []int64, r models.DateRange) error {
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	sheet := "Figures"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
+// exportColumns are the XLSX export's columns: figuresCSVHeader with
+// widths.
+var exportColumns = func() []models.XLSXColumn {
+	widths := []float64{12, 14, 16, 14, 10, 8, 10, 14, 9}
+	cols := make([]models.XLSXColumn, len(figuresCSVHeader))
+	for i, name := range figuresCSVHeader {
+		cols[i] = models.XLSXColumn{Name: name, Width: widths[i]}
 	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptrString("yyyy-mm-dd")})
-	if err != nil {
-		return err
-	}
-	for i, width := range []float64{12, 14, 16, 14, 10, 8, 10, 14, 9} {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	header := make([]any, len(figuresCSVHeader))
-	for i, h := range figuresCSVHeader {
-		header[i] = h
-	}
-	if err := sw.SetRow("A1", header); err != nil {
-		return err
-	}
-	row := 1
-	err = models.EachFigureInRange(c.Request().Context(), a.db, ids, r, func(x models.RangeFigure) error {
-		row++
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		values := []any{excelize.Cell{StyleID: dateStyle, Value: x.Day.Start(time.UTC)}, x.Crossing, string(x.Direction),
-			x.CategoryCode, string(x.Regime), x.Trucks, nilIfNone(x.Tonnes), nilIfNone(x.ValueUSD), x.Verified}
-		return sw.SetRow(cell, values)
+	return cols
+}()
+
+// exportXLSX writes the figures as a workbook straight into the response,
+// row by row as they are read, as exportCSV does: the CSV's values, with
+// numbers as numbers and the day as a date. label names the crossing or
+// "all crossings" in the file's citation.
+func (a *App) exportXLSX(c echo.Context, ids []int64, r models.DateRange, label string) error {
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, reportContentTypes["xlsx"])
+	res.WriteHeader(http.StatusOK)
+	en := a.translator.Locale("en").T
+	citation := en("reports.export_citation", "Crossing", label, "From", r.From.String(), "To", r.To.String())
+	w, err := models.NewXLSXStream(res, "Figures", exportColumns, models.XLSXMeta{
+		Title:       citation,
+		Subject:     citation,
+		Description: citation + ". " + en("reports.license") + ": " + a.cfg.ReportLicense,
+		Keywords:    a.cfg.ReportLicense,
+		Creator:     "borderflow",
+		Language:    "en",
+		Created:     a.now(),
 	})
+	if err == nil {
+		err = models.EachFigureInRange(c.Request().Context(), a.db, ids, r, func(x models.RangeFigure) error {
+			return w.Row(x.Day, x.Crossing, string(x.Direction), x.CategoryCode, string(x.Regime), x.Trucks, x.Tonnes,
+				x.ValueUSD, x.Verified)
+		})
+	}
+	if err == nil {
+		err = w.Close()
+	}
 	if err != nil {
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, reportContentTypes["xlsx"])
-	c.Response().WriteHeader(http.StatusOK)
-	if _, err := f.WriteTo(c.Response()); err != nil {
+		// The status is sent: the client sees a cut-off file, the log why.
 		a.log.Error("range export cut off", "request_id", requestID(c), "err", err)
 	}
 	return nil
-}
-
-func ptrString(s string) *string { return &s }
-
-func nilIfNone(v *float64) any {
-	if v == nil {
-		return nil
-	}
-	return *v
 }

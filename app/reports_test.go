@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -331,4 +332,104 @@ func TestRangeExportStreamsCSVAndXLSX(t *testing.T) {
 	if len(rows) != len(lines)-1 {
 		t.Errorf("XLSX has %d rows, CSV %d (without its HXL row)", len(rows), len(lines)-1)
 	}
+}
+
+// TestRangeExportXLSXMatchesCSV reads a fortnight of every crossing's
+// figures from the XLSX export and compares each cell with the CSV export
+// of the same range: text the same, numbers stored as numbers with the
+// CSV's digits, the day as a date shown yyyy-mm-dd, verified as a boolean,
+// empty where the CSV is; the header frozen, the columns sized, the
+// citation and licence in the file's properties. A range without figures
+// gives a workbook with the header only.
+func TestRangeExportXLSXMatchesCSV(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, databaseURL string) {
+		a := newReportsApp(t, databaseURL)
+		const query = "/reports/export?from=2026-11-01&to=2026-11-14&format="
+		rec := get(t, a, query+"csv")
+		records, err := csv.NewReader(rec.Body).ReadAll()
+		if err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("CSV export = %d, %v", rec.Code, err)
+		}
+		records = append(records[:1], records[2:]...) // without the HXL row
+		rec = get(t, a, query+"xlsx")
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != reportContentTypes["xlsx"] {
+			t.Fatalf("XLSX export = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("the XLSX export does not open: %v", err)
+		}
+		const sheet = "Figures"
+		rows, err := book.GetRows(sheet)
+		if err != nil || len(rows) != len(records) || len(rows) < 100 {
+			t.Fatalf("XLSX has %d rows (%v), CSV %d", len(rows), err, len(records))
+		}
+		empty := 0
+		for r, record := range records {
+			for col, want := range record {
+				cell, _ := excelize.CoordinatesToCellName(col+1, r+1)
+				got, _ := book.GetCellValue(sheet, cell)
+				typ, _ := book.GetCellType(sheet, cell)
+				raw, _ := book.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+				switch name := figuresCSVHeader[col]; {
+				case r == 0 || name == "crossing" || name == "direction" || name == "category" || name == "regime":
+					if got != want || typ != excelize.CellTypeInlineString {
+						t.Fatalf("%s = %q (type %v), CSV %q", cell, got, typ, want)
+					}
+				case want == "":
+					empty++
+					if got != "" {
+						t.Fatalf("%s = %q, CSV empty", cell, got)
+					}
+				case name == "date":
+					day, _ := models.ParseDate(want)
+					if got != want || raw != strconv.Itoa(day.DaysSince(models.NewDate(1899, 12, 30))) {
+						t.Fatalf("%s shows %q stored as %q, CSV %q", cell, got, raw, want)
+					}
+				case name == "verified":
+					if !strings.EqualFold(got, want) || typ != excelize.CellTypeBool {
+						t.Fatalf("%s = %q (type %v), CSV %q", cell, got, typ, want)
+					}
+				default:
+					if raw != want || typ != excelize.CellTypeUnset {
+						t.Fatalf("%s = %q (type %v), CSV %q: not the same number", cell, raw, typ, want)
+					}
+				}
+			}
+		}
+		if empty == 0 {
+			t.Error("the range has no empty tonnes or value: the comparison of empty cells did not run")
+		}
+		style, _ := book.GetCellStyle(sheet, "A2")
+		if s, err := book.GetStyle(style); err != nil || s.CustomNumFmt == nil || *s.CustomNumFmt != "yyyy-mm-dd" {
+			t.Errorf("the date column's style is %+v (%v)", s, err)
+		}
+		if panes, err := book.GetPanes(sheet); err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("panes = %+v (%v), want the header row frozen", panes, err)
+		}
+		for i, c := range exportColumns {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			if w, _ := book.GetColWidth(sheet, col); w != c.Width {
+				t.Errorf("column %s is %v wide, want %v", col, w, c.Width)
+			}
+		}
+		props, err := book.GetDocProps()
+		if err != nil || props.Subject != "borderflow daily figures, all crossings, 2026-11-01 to 2026-11-14" ||
+			!strings.Contains(props.Description, models.DefaultReportLicense) || props.Keywords != models.DefaultReportLicense {
+			t.Errorf("document properties = %+v (%v), want the citation and the licence", props, err)
+		}
+
+		rec = get(t, a, "/reports/export?crossing=torkham&from=2026-11-25&to=2026-11-25&format=xlsx")
+		book, err = excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("the empty range's XLSX does not open: %v", err)
+		}
+		rows, _ = book.GetRows(sheet)
+		if len(rows) != 1 || strings.Join(rows[0], ",") != strings.Join(figuresCSVHeader, ",") {
+			t.Errorf("the empty range's XLSX has rows %q, want the header only", rows)
+		}
+		if props, _ := book.GetDocProps(); !strings.Contains(props.Subject, "Torkham, 2026-11-25 to 2026-11-25") {
+			t.Errorf("the empty range's citation is %q", props.Subject)
+		}
+	})
 }
