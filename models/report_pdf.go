@@ -1,7 +1,7 @@
 package models
 
 import (
-	"fmt"
+	"bytes"
 	"image/color"
 	"io"
 	"math"
@@ -12,8 +12,6 @@ import (
 
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/pdf"
-
-	"borderflow"
 )
 
 // The PDF is A4, in millimetres, laid out from the top of the page down.
@@ -24,14 +22,6 @@ const (
 	contentBottom         = 30.0 // the footer (citation and licence) lives below
 )
 
-// reportFontFiles are the faces of the PDF: DejaVu Sans carries Latin and
-// Arabic script (Urdu, Pashto, Dari) in one face, with the presentation
-// forms that let a reader copy shaped Arabic text back out of the PDF.
-var reportFontFiles = map[canvas.FontStyle]string{
-	canvas.FontRegular: "static/fonts/DejaVuSans.ttf",
-	canvas.FontBold:    "static/fonts/DejaVuSans-Bold.ttf",
-}
-
 var (
 	colourToAfghanistan = canvas.Hex("#1d4ed8")
 	colourToPakistan    = canvas.Hex("#c2410c")
@@ -41,46 +31,37 @@ var (
 	colourRule          = canvas.Hex("#cbd5e1")
 )
 
-// loadReportFonts reads the embedded faces into a family.
-func loadReportFonts() (*canvas.FontFamily, error) {
-	family := canvas.NewFontFamily("report")
-	// No ligatures: "fi" stays two letters when a reader copies the text.
-	family.SetFeatures("liga=0,clig=0")
-	for style, name := range reportFontFiles {
-		b, err := borderflow.Files.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read font %s: %w", name, err)
-		}
-		if err := family.LoadFont(b, 0, style); err != nil {
-			return nil, fmt.Errorf("load font %s: %w", name, err)
-		}
-	}
-	return family, nil
-}
-
 // pdfWriter lays text and shapes out down the pages, starting a new page
-// when one is full.
+// when one is full. It lays a page out left to right; in a right-to-left
+// language every position and alignment is mirrored as it is drawn, so
+// that tables run right to left and the chart's time axis too.
 type pdfWriter struct {
-	r      *pdf.PDF
-	ctx    *canvas.Context
-	family *canvas.FontFamily
+	r     *pdf.PDF
+	ctx   *canvas.Context
+	fonts *reportFontSet
+	lang  ReportLanguage
 	text   func(string, ...any) string
+	rtl    bool
 	s      WeeklySummary
 	y      float64 // the next line's top, from the top of the page
 	pages  int
 }
 
 // writeSummaryPDF writes one or two A4 pages a crossing (after an
-// overview page when the summary holds several), with real text.
-func writeSummaryPDF(w io.Writer, s WeeklySummary, text func(string, ...any) string) error {
-	family, err := loadReportFonts()
+// overview page when the summary holds several), with real text, in lang.
+func writeSummaryPDF(w io.Writer, s WeeklySummary, lang ReportLanguage) error {
+	fonts, err := takeReportFonts()
 	if err != nil {
 		return err
 	}
-	r := pdf.New(w, pageWidth, pageHeight, nil)
-	r.SetInfo(text("reports.title", "Week", s.Week), s.Citation, text("reports.license")+": "+s.License, "borderflow", "borderflow")
-	r.SetLang("en")
-	p := &pdfWriter{r: r, ctx: canvas.NewContext(r), family: family, text: text, s: s, pages: 1}
+	defer reportFonts.Put(fonts)
+	text := lang.T
+	var buf bytes.Buffer
+	r := pdf.New(&buf, pageWidth, pageHeight, nil)
+	r.SetInfo(text("reports.title", "Week", s.Week), s.Citation, text("reports.license")+": "+s.License, "borderflow", pdfCreator)
+	r.SetLang(lang.Lang())
+	p := &pdfWriter{r: r, ctx: canvas.NewContext(r), fonts: fonts, lang: lang, rtl: lang.RightToLeft(), s: s, pages: 1}
+	p.text = p.translate
 	p.start()
 	switch {
 	case !s.HasData:
@@ -99,7 +80,30 @@ func writeSummaryPDF(w io.Writer, s WeeklySummary, text func(string, ...any) str
 		}
 	}
 	p.footer()
-	return r.Close()
+	if err := r.Close(); err != nil {
+		return err
+	}
+	_, err = w.Write(setPDFLang(buf.Bytes(), lang.Lang()))
+	return err
+}
+
+// pdfCreator is the PDF's creator; canvas writes it where the document
+// catalog's /Lang belongs (catalog["Lang"] = encode(w.creator) in its
+// writer), so the catalog says /Lang(borderflow).
+const pdfCreator = "borderflow"
+
+// setPDFLang puts the language in the catalog's /Lang in place of the
+// creator, padded with spaces to the same length so that every offset in
+// the cross-reference table stays right.
+func setPDFLang(b []byte, lang string) []byte {
+	wrong := []byte("/Lang(" + pdfCreator + ")")
+	right := "/Lang(" + lang + ")"
+	i := bytes.Index(b, wrong)
+	if i < 0 || len(right) > len(wrong) {
+		return b
+	}
+	copy(b[i:], right+strings.Repeat(" ", len(wrong)-len(right)))
+	return b
 }
 
 func (p *pdfWriter) start() { p.y = 18 }
@@ -118,23 +122,73 @@ func (p *pdfWriter) room(height float64) {
 	}
 }
 
-func (p *pdfWriter) face(size float64, bold bool, colour any) *canvas.FontFace {
+// faces is one size, weight and colour of text in both scripts.
+type faces struct {
+	latin, arabic *canvas.FontFace
+}
+
+// arabicScale sets Noto Naskh Arabic a little larger than DejaVu Sans, whose
+// Latin letters stand taller at the same size.
+const arabicScale = 1.12
+
+func (p *pdfWriter) face(size float64, bold bool, colour any) faces {
 	style := canvas.FontRegular
 	if bold {
 		style = canvas.FontBold
 	}
-	return p.family.Face(size, colour, style)
+	return faces{latin: p.fonts.latin.Face(size, colour, style), arabic: p.fonts.arabic.Face(size*arabicScale, colour, style)}
 }
 
-// draw writes one line of text with its top at top. A line holding Arabic
-// script is set right to left, as a paragraph in Urdu, Pashto or Dari is.
-func (p *pdfWriter) draw(x, top float64, face *canvas.FontFace, s string, align canvas.TextAlign) {
-	if hasArabicScript(s) {
-		s = "\u200f" + s // right-to-left mark: the paragraph's direction
+// layout sets s in f, each run of Arabic script in the Arabic face and the
+// rest in the Latin one, as a block width wide (0: one line as long as it
+// is) whose top is at the origin, aligned by align.
+func (p *pdfWriter) layout(f faces, s string, width float64, align canvas.TextAlign) *canvas.Text {
+	s = p.direction(s)
+	rt := canvas.NewRichText(f.latin)
+	start, arabic := 0, false
+	for i, r := range s {
+		if a := unicode.Is(unicode.Arabic, r); a != arabic {
+			if i > start {
+				rt.WriteFace(f.pick(arabic), s[start:i])
+			}
+			start, arabic = i, a
+		}
 	}
-	line := canvas.NewTextLine(face, s, align)
-	ascent := face.Metrics().Ascent
-	p.ctx.DrawText(x, pageHeight-top-ascent, line)
+	rt.WriteFace(f.pick(arabic), s[start:])
+	return rt.ToText(width, 0, align, canvas.Top, nil)
+}
+
+func (f faces) pick(arabic bool) *canvas.FontFace {
+	if arabic {
+		return f.arabic
+	}
+	return f.latin
+}
+
+// draw writes one line of text with its top at top, x and align given
+// as for a left-to-right page.
+func (p *pdfWriter) draw(x, top float64, f faces, s string, align canvas.TextAlign) {
+	if p.rtl {
+		x = pageWidth - x
+		switch align {
+		case canvas.Left:
+			align = canvas.Right
+		case canvas.Right:
+			align = canvas.Left
+		}
+	}
+	p.ctx.DrawText(x, pageHeight-top, p.layout(f, s, 0, align))
+}
+
+// direction starts s with a right-to-left mark where it is a right-to-left
+// paragraph: every line of a right-to-left language (so that a date range
+// or a Latin crossing name in it reads from the right too), and a line
+// holding Arabic script in English.
+func (p *pdfWriter) direction(s string) string {
+	if p.rtl || hasArabicScript(s) {
+		return "\u200f" + s
+	}
+	return s
 }
 
 func hasArabicScript(s string) bool {
@@ -161,17 +215,20 @@ func (p *pdfWriter) section(s string) {
 
 func (p *pdfWriter) subtitle() {
 	t := p.text
-	s := t("reports.pdf_subtitle", "From", p.s.From.String(), "To", p.s.To.String(), "Revision", p.s.Revision,
-		"Generated", pdfTime(p.s.GeneratedAt))
+	s := t("reports.pdf_subtitle", "From", p.date(p.s.From), "To", p.date(p.s.To), "Revision", p.s.Revision,
+		"Generated", p.lang.Digits(pdfTime(p.s.GeneratedAt)))
 	p.paragraph(s, 8.5, colourMuted)
 	p.y += 2
 }
 
 // paragraph writes text wrapped to the content width.
 func (p *pdfWriter) paragraph(s string, size float64, colour any) {
-	face := p.face(size, false, colour)
 	width := marginRight - marginLeft
-	box := canvas.NewTextBox(face, s, width, 0, canvas.Left, canvas.Top, nil)
+	align := canvas.Left
+	if p.rtl {
+		align = canvas.Right
+	}
+	box := p.layout(p.face(size, false, colour), s, width, align)
 	_, h := box.Size()
 	p.room(h)
 	p.ctx.DrawText(marginLeft, pageHeight-p.y, box)
@@ -210,7 +267,11 @@ func (p *pdfWriter) rule(top float64) {
 	p.ctx.Stroke()
 }
 
+// rect fills a rectangle given as for a left-to-right page.
 func (p *pdfWriter) rect(x, top, w, h float64, colour color.Color) {
+	if p.rtl {
+		x = pageWidth - x - w
+	}
 	p.ctx.SetFillColor(colour)
 	p.ctx.DrawPath(x, pageHeight-top-h, canvas.Rectangle(w, h))
 }
@@ -226,8 +287,8 @@ func (p *pdfWriter) overview() {
 	rows := [][]string{{t("reports.crossing"), t("reports.to_afghanistan"), t("reports.to_pakistan"), t("reports.total"),
 		t("reports.hours_closed"), t("reports.days_reported")}}
 	for _, c := range s.Crossings {
-		rows = append(rows, []string{c.Name, groupInt(c.Totals.ToAfghanistan), groupInt(c.Totals.ToPakistan),
-			groupInt(c.Totals.Total), FormatNumber(c.Totals.HoursClosed),
+		rows = append(rows, []string{c.Name, p.int(c.Totals.ToAfghanistan), p.int(c.Totals.ToPakistan),
+			p.int(c.Totals.Total), p.number(c.Totals.HoursClosed),
 			t("reports.of_days", "Count", c.Completeness.DaysReported, "Days", c.Completeness.Days)})
 	}
 	p.table([]float64{marginLeft, -90, -118, -138, -162, -marginRight}, rows)
@@ -238,11 +299,11 @@ func (p *pdfWriter) overview() {
 func (p *pdfWriter) headline(totals WeekTotals) {
 	t := p.text
 	rows := [][]string{{"", t("reports.loaded_trucks"), t("reports.baseline")},
-		{t("reports.to_afghanistan"), groupInt(totals.ToAfghanistan), groupFloat(totals.BaselineToAfghanistan)},
-		{t("reports.to_pakistan"), groupInt(totals.ToPakistan), groupFloat(totals.BaselineToPakistan)},
-		{t("reports.total"), groupInt(totals.Total), groupFloat(totals.BaselineTotal)}}
+		{t("reports.to_afghanistan"), p.int(totals.ToAfghanistan), p.lang.Digits(groupFloat(totals.BaselineToAfghanistan))},
+		{t("reports.to_pakistan"), p.int(totals.ToPakistan), p.lang.Digits(groupFloat(totals.BaselineToPakistan))},
+		{t("reports.total"), p.int(totals.Total), p.lang.Digits(groupFloat(totals.BaselineTotal))}}
 	p.table([]float64{marginLeft, -100, -140}, rows)
-	p.paragraph(t("reports.hours_line", "Closed", FormatNumber(totals.HoursClosed), "Restricted", FormatNumber(totals.HoursRestricted))+" "+
+	p.paragraph(t("reports.hours_line", "Closed", p.number(totals.HoursClosed), "Restricted", p.number(totals.HoursRestricted))+" "+
 		t("reports.unit_note")+" "+t("reports.baseline_method", "Days", SummaryBaselineDays), 8, colourMuted)
 }
 
@@ -271,8 +332,8 @@ func (p *pdfWriter) crossing(c CrossingWeek) {
 				check = t("reports.verified")
 			}
 		}
-		rows = append(rows, []string{d.Date.String() + " " + d.Date.Weekday().String()[:3], state, FormatNumber(d.HoursClosed),
-			optionalGroupInt(d.ToAfghanistan), optionalGroupInt(d.ToPakistan), check})
+		rows = append(rows, []string{p.date(d.Date) + " " + t(weekdayKey(d.Date)), state, p.number(d.HoursClosed),
+			p.optionalInt(d.ToAfghanistan), p.optionalInt(d.ToPakistan), check})
 	}
 	p.table([]float64{marginLeft, 55, -110, -138, -163, 168}, rows)
 	p.closures(c)
@@ -310,7 +371,7 @@ func (p *pdfWriter) chart(c CrossingWeek) {
 			hp := height * float64(*d.ToPakistan) / float64(maxTotal)
 			p.rect(x, base-ha, w, ha, colourToAfghanistan)
 			p.rect(x, base-ha-hp, w, hp, colourToPakistan)
-			p.draw(x+w/2, base-ha-hp-3.5, label, groupInt(*d.ToAfghanistan+*d.ToPakistan), canvas.Center)
+			p.draw(x+w/2, base-ha-hp-3.5, label, p.int(*d.ToAfghanistan+*d.ToPakistan), canvas.Center)
 		} else {
 			p.draw(x+w/2, base-4, label, t("reports.not_reported"), canvas.Center)
 		}
@@ -320,7 +381,7 @@ func (p *pdfWriter) chart(c CrossingWeek) {
 		if d.HoursRestricted > 0 {
 			p.rect(x+w*math.Min(1, d.HoursClosed/24), base+0.8, w*math.Min(1, d.HoursRestricted/24), strip, colourRestricted)
 		}
-		p.draw(x+w/2, base+4, label, d.Date.Weekday().String()[:3]+" "+strconv.Itoa(d.Date.t.Day()), canvas.Center)
+		p.draw(x+w/2, base+4, label, t(weekdayKey(d.Date))+" "+p.int(d.Date.t.Day()), canvas.Center)
 	}
 	p.rule(top + height)
 	p.y = top + height + 8.5
@@ -353,7 +414,7 @@ func (p *pdfWriter) closures(c CrossingWeek) {
 	}
 	rows := [][]string{{t("reports.period"), t("reports.reason"), t("reports.trucks_foregone"), t("reports.value_foregone")}}
 	for _, e := range c.Closures {
-		period := e.Start.String() + " – " + e.End.String()
+		period := p.date(e.Start) + " – " + p.date(e.End)
 		if e.Ongoing {
 			period += " " + t("reports.ongoing")
 		}
@@ -364,14 +425,14 @@ func (p *pdfWriter) closures(c CrossingWeek) {
 		trucks, value := t("reports.insufficient_data"), ""
 		if e.TrucksForegone != nil {
 			r, v := e.TrucksForegone, e.TradeValueForegoneUSD
-			trucks = groupInt(int(math.Round(r.Low))) + " – " + groupInt(int(math.Round(r.High)))
-			value = dollars(v.Low) + " – " + dollars(v.High) + " (" + dollars(v.Central) + ")"
+			trucks = p.int(int(math.Round(r.Low))) + " – " + p.int(int(math.Round(r.High)))
+			value = p.usd(v.Low) + " – " + p.usd(v.High) + " (" + p.usd(v.Central) + ")"
 		}
 		rows = append(rows, []string{period, reason, trucks, value})
 	}
 	p.table([]float64{marginLeft, 80, 112, 142}, rows)
 	if c.Humanitarian != nil {
-		p.paragraph(t("reports.humanitarian_line", "Trucks", FormatNumber(*c.Humanitarian)), 9, canvas.Black)
+		p.paragraph(t("reports.humanitarian_line", "Trucks", p.number(*c.Humanitarian)), 9, canvas.Black)
 	}
 	p.paragraph(t("reports.costs_note"), 8, colourMuted)
 }
@@ -382,7 +443,7 @@ func (p *pdfWriter) assumptions() {
 	p.section(t("reports.assumptions"))
 	var rates []string
 	for _, r := range a.ExchangeRates {
-		rates = append(rates, t("reports.rate", "Currency", r.Currency, "Units", FormatNumber(r.UnitsPerUSD), "AsOf", r.AsOf.String(), "Source", r.Source))
+		rates = append(rates, t("reports.rate", "Currency", r.Currency, "Units", p.number(r.UnitsPerUSD), "AsOf", p.date(r.AsOf), "Source", r.Source))
 	}
 	p.paragraph(t("reports.model_line", "Version", a.ModelVersion), 9, canvas.Black)
 	for _, r := range rates {
@@ -391,7 +452,7 @@ func (p *pdfWriter) assumptions() {
 	var values []string
 	for _, c := range a.Categories {
 		if c.ValuePerTruckUSD > 0 {
-			values = append(values, c.Code+" "+dollars(c.ValuePerTruckUSD))
+			values = append(values, c.Code+" "+p.usd(c.ValuePerTruckUSD))
 		}
 	}
 	p.paragraph(t("reports.values_line", "Values", strings.Join(values, ", ")), 8, colourMuted)
@@ -425,13 +486,6 @@ func groupInt(n int) string {
 	return b.String()
 }
 
-func optionalGroupInt(n *int) string {
-	if n == nil {
-		return "–"
-	}
-	return groupInt(*n)
-}
-
 // groupFloat writes a baseline to one decimal with grouped thousands, or a dash.
 func groupFloat(x *float64) string {
 	if x == nil {
@@ -447,8 +501,40 @@ func groupFloat(x *float64) string {
 	return s
 }
 
-// dollars writes whole US dollars: $1,234,567.
-func dollars(x float64) string { return "$" + groupInt(int(math.Round(x))) }
+// translate is the language's message with its numbers in the
+// language's digits.
+func (p *pdfWriter) translate(id string, args ...any) string {
+	for i, a := range args {
+		if n, ok := a.(int); ok && i%2 == 1 {
+			args[i] = p.int(n)
+		}
+	}
+	return p.lang.T(id, args...)
+}
+
+// int writes n grouped by thousands in the language's digits.
+func (p *pdfWriter) int(n int) string { return p.lang.Digits(groupInt(n)) }
+
+func (p *pdfWriter) optionalInt(n *int) string {
+	if n == nil {
+		return "–"
+	}
+	return p.int(*n)
+}
+
+// number writes x as every format does, in the language's digits.
+func (p *pdfWriter) number(x float64) string { return p.lang.Digits(FormatNumber(x)) }
+
+// date writes a day as 2026-11-16 in the language's digits.
+func (p *pdfWriter) date(d Date) string { return p.lang.Digits(d.String()) }
+
+// usd writes whole US dollars as the site does.
+func (p *pdfWriter) usd(x float64) string {
+	return p.lang.T("format.usd", "Amount", p.int(int(math.Round(x))))
+}
+
+// weekdayKey is the message of a day's short weekday name.
+func weekdayKey(d Date) string { return "weekday." + strconv.Itoa(int(d.Weekday())) }
 
 // pdfTime is how the PDF writes the generated instant.
 func pdfTime(s string) string {
