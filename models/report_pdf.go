@@ -40,11 +40,11 @@ type pdfWriter struct {
 	ctx   *canvas.Context
 	fonts *reportFontSet
 	lang  ReportLanguage
-	text   func(string, ...any) string
-	rtl    bool
-	s      WeeklySummary
-	y      float64 // the next line's top, from the top of the page
-	pages  int
+	text  func(string, ...any) string
+	rtl   bool
+	s     WeeklySummary
+	y     float64 // the next line's top, from the top of the page
+	pages int
 }
 
 // writeSummaryPDF writes one or two A4 pages a crossing (after an

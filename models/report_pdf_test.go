@@ -50,7 +50,7 @@ var bidiControls = strings.NewReplacer("\u202a", "", "\u202b", "", "\u202c", "",
 // shaped right to left (one line mixing in digits and a Latin name), and
 // reads the words back with pdftotext.
 func TestPDFSetsArabicScript(t *testing.T) {
-	const dari = "گزارش هفتگی Torkham"                      // Torkham weekly report
+	const dari = "گزارش هفتگی Torkham"                     // Torkham weekly report
 	const mixed = "وضعیت گذرگاه تورخم در هفته 47 سال 2026" // Torkham crossing status in week 47 of 2026
 	lang := testLanguage{tag: "fa-AF", rtl: true, messages: map[string]string{"reports.title_all": dari, "reports.no_data": mixed}}
 	s := models.WeeklySummary{Week: "2026-W47", Revision: 1, From: models.NewDate(2026, 11, 16), To: models.NewDate(2026, 11, 22)}
