@@ -149,7 +149,7 @@ func (a *App) downloadReport(c echo.Context, week models.ISOWeek, format string,
 			back += "?revision=" + strconv.Itoa(revision)
 		}
 		return &userError{status: http.StatusNotFound, key: "reports.error_not_in_language",
-			args: []any{"Week", week.String(), "Languages", strings.Join(names, l.T("reports.language_separator"))},
+			args: []any{"Week", week.String(), "Languages", strings.Join(names, l.T("reports.list_separator"))},
 			back: back, backKey: "reports.back_to_week"}
 	case errors.Is(err, models.ErrNoSuchRevision):
 		return &userError{status: http.StatusNotFound, key: "reports.error_no_revision", args: []any{"Week", week.String(), "Revision", revision}}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +148,7 @@ func (p *pdfWriter) layout(f faces, s string, width float64, align canvas.TextAl
 	rt := canvas.NewRichText(f.latin)
 	start, arabic := 0, false
 	for i, r := range s {
-		if a := unicode.Is(unicode.Arabic, r); a != arabic {
+		if a := inArabicFace(r); a != arabic {
 			if i > start {
 				rt.WriteFace(f.pick(arabic), s[start:i])
 			}
@@ -156,6 +157,18 @@ func (p *pdfWriter) layout(f faces, s string, width float64, align canvas.TextAl
 	}
 	rt.WriteFace(f.pick(arabic), s[start:])
 	return rt.ToText(width, 0, align, canvas.Top, nil)
+}
+
+// inArabicFace reports whether r is set in the Arabic face: Arabic script
+// but for its digits and number separators, which DejaVu Sans draws in the
+// forms Pashto and Dari read (Noto Naskh Arabic gives ۴ ۶ ۷ their Urdu
+// forms whatever the language, and ۶ the glyph of ٦).
+func inArabicFace(r rune) bool {
+	switch {
+	case r >= '٠' && r <= '٩', r >= '۰' && r <= '۹', r == '٫', r == '٬':
+		return false
+	}
+	return unicode.Is(unicode.Arabic, r)
 }
 
 func (f faces) pick(arabic bool) *canvas.FontFace {
@@ -183,10 +196,13 @@ func (p *pdfWriter) draw(x, top float64, f faces, s string, align canvas.TextAli
 // direction starts s with a right-to-left mark where it is a right-to-left
 // paragraph: every line of a right-to-left language (so that a date range
 // or a Latin crossing name in it reads from the right too), and a line
-// holding Arabic script in English.
+// holding Arabic script in English. A hair space after the mark gives the
+// line a first piece of text at the paragraph's level: canvas orders the
+// pieces of a line wrongly when the first is left to right (a number, a
+// Latin name), turning its words around.
 func (p *pdfWriter) direction(s string) string {
 	if p.rtl || hasArabicScript(s) {
-		return "\u200f" + s
+		return string(rlm) + "\u200a" + s
 	}
 	return s
 }
@@ -216,23 +232,78 @@ func (p *pdfWriter) section(s string) {
 func (p *pdfWriter) subtitle() {
 	t := p.text
 	s := t("reports.pdf_subtitle", "From", p.date(p.s.From), "To", p.date(p.s.To), "Revision", p.s.Revision,
-		"Generated", p.lang.Digits(pdfTime(p.s.GeneratedAt)))
+		"Generated", p.ltr(strings.ReplaceAll(p.lang.Digits(pdfTime(p.s.GeneratedAt)), " ", nbsp)))
 	p.paragraph(s, 8.5, colourMuted)
 	p.y += 2
 }
 
-// paragraph writes text wrapped to the content width.
+// paragraph writes text wrapped to the content width. A right-to-left
+// paragraph is broken into lines here, each laid out on its own so that
+// each starts at the paragraph's level (see direction).
 func (p *pdfWriter) paragraph(s string, size float64, colour any) {
+	f := p.face(size, false, colour)
 	width := marginRight - marginLeft
-	align := canvas.Left
-	if p.rtl {
-		align = canvas.Right
+	if !p.rtl {
+		box := p.layout(f, s, width, canvas.Left)
+		p.room(box.Height)
+		p.ctx.DrawText(marginLeft, pageHeight-p.y, box)
+		p.y += box.Height + 1.5
+		return
 	}
-	box := p.layout(p.face(size, false, colour), s, width, align)
-	_, h := box.Size()
-	p.room(h)
-	p.ctx.DrawText(marginLeft, pageHeight-p.y, box)
-	p.y += h + 1.5
+	for i, line := range p.wrap(f, s, width) {
+		box := p.layout(f, line, 0, canvas.Right)
+		if i > 0 {
+			p.y += 0.15 * box.Height
+		}
+		p.room(box.Height)
+		p.ctx.DrawText(marginRight, pageHeight-p.y, box)
+		p.y += box.Height
+	}
+	p.y += 1.5
+}
+
+// wrap breaks s at spaces into lines at most width wide. A line that
+// breaks a left-to-right piece (see ltr) closes it, and the next line
+// opens it again.
+func (p *pdfWriter) wrap(f faces, s string, width float64) []string {
+	if p.layout(f, s, 0, canvas.Left).Bounds().W() <= width {
+		return []string{s}
+	}
+	space := f.latin.TextWidth(" ")
+	var lines []string
+	var line []string
+	used := 0.0
+	for _, word := range strings.Split(s, " ") {
+		w := p.layout(f, word, 0, canvas.Left).Bounds().W()
+		if len(line) > 0 && used+space+w > width {
+			lines = append(lines, strings.Join(line, " "))
+			line, used = nil, 0
+		}
+		if len(line) > 0 {
+			used += space
+		}
+		line = append(line, word)
+		used += w
+	}
+	lines = append(lines, strings.Join(line, " "))
+	open := false
+	for i, l := range lines {
+		if open {
+			lines[i] = string(lrm) + l
+		}
+		for _, r := range l {
+			switch {
+			case r == lrm && !open:
+				open = true
+			case r == rlm && open:
+				open = false
+			}
+		}
+		if open {
+			lines[i] += string(lrm) + string(rlm)
+		}
+	}
+	return lines
 }
 
 // table writes rows of cells at the given column positions (a negative
@@ -452,10 +523,10 @@ func (p *pdfWriter) assumptions() {
 	var values []string
 	for _, c := range a.Categories {
 		if c.ValuePerTruckUSD > 0 {
-			values = append(values, c.Code+" "+p.usd(c.ValuePerTruckUSD))
+			values = append(values, p.ltr(c.Code)+" "+p.usd(c.ValuePerTruckUSD))
 		}
 	}
-	p.paragraph(t("reports.values_line", "Values", strings.Join(values, ", ")), 8, colourMuted)
+	p.paragraph(t("reports.values_line", "Values", strings.Join(values, t("reports.list_separator"))), 8, colourMuted)
 }
 
 // footer writes the citation, licence and page number at the bottom.
@@ -464,7 +535,7 @@ func (p *pdfWriter) footer() {
 	face := p.face(7.5, false, colourMuted)
 	p.rule(pageHeight - 24)
 	p.draw(marginLeft, pageHeight-22, face, t("reports.cite_as", "Citation", p.s.Citation), canvas.Left)
-	p.draw(marginLeft, pageHeight-18, face, t("reports.license")+": "+p.s.License, canvas.Left)
+	p.draw(marginLeft, pageHeight-18, face, t("reports.license")+": "+p.ltr(p.s.License), canvas.Left)
 	p.draw(marginRight, pageHeight-14, face, t("reports.page", "Page", p.pages), canvas.Right)
 }
 
@@ -505,11 +576,49 @@ func groupFloat(x *float64) string {
 // language's digits.
 func (p *pdfWriter) translate(id string, args ...any) string {
 	for i, a := range args {
-		if n, ok := a.(int); ok && i%2 == 1 {
-			args[i] = p.int(n)
+		if i%2 == 0 {
+			continue
+		}
+		switch v := a.(type) {
+		case int:
+			args[i] = p.int(v)
+		case string:
+			if !strings.ContainsRune(v, lrm) {
+				args[i] = p.ltr(v)
+			}
 		}
 	}
-	return p.lang.T(id, args...)
+	s := p.lang.T(id, args...)
+	if p.rtl {
+		s = bareUSD.ReplaceAllString(s, "${1}"+p.ltr("US$"))
+	}
+	return s
+}
+
+// The left-to-right and right-to-left marks (Unicode bidi).
+const lrm, rlm = '\u200e', '\u200f'
+
+// nbsp keeps an amount or an instant on one line.
+const nbsp = "\u00a0"
+
+// bareUSD finds "US$" in a message's own words (not in an amount, which
+// ltr has marked already).
+var bareUSD = regexp.MustCompile(`(^|[^\x{200e}])US\$`)
+
+// ltr keeps a date, a time, an amount or a name or code in Latin script
+// (Torkham, 2026-W47, a source's name) whole and left to right inside a
+// right-to-left line, its last character too (the $ of US$). Marking it
+// right-to-left after keeps what follows
+// (a dash, a parenthesis, the next item of a list) in the line's
+// direction. (The Unicode isolates would say this more directly, but
+// canvas lays out their nested levels wrongly.) Without the marks, digits
+// after Arabic letters are Arabic numbers to the bidi algorithm, and a
+// date's hyphens would set its parts right to left: 31-10-2025.
+func (p *pdfWriter) ltr(s string) string {
+	if !p.rtl || !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) && !unicode.Is(unicode.Arabic, r) || unicode.IsDigit(r) }) {
+		return s
+	}
+	return string(lrm) + s + string(lrm) + string(rlm)
 }
 
 // int writes n grouped by thousands in the language's digits.
@@ -526,11 +635,11 @@ func (p *pdfWriter) optionalInt(n *int) string {
 func (p *pdfWriter) number(x float64) string { return p.lang.Digits(FormatNumber(x)) }
 
 // date writes a day as 2026-11-16 in the language's digits.
-func (p *pdfWriter) date(d Date) string { return p.lang.Digits(d.String()) }
+func (p *pdfWriter) date(d Date) string { return p.ltr(p.lang.Digits(d.String())) }
 
 // usd writes whole US dollars as the site does.
 func (p *pdfWriter) usd(x float64) string {
-	return p.lang.T("format.usd", "Amount", p.int(int(math.Round(x))))
+	return p.ltr(strings.ReplaceAll(p.lang.T("format.usd", "Amount", p.int(int(math.Round(x)))), " ", nbsp))
 }
 
 // weekdayKey is the message of a day's short weekday name.
