@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 
@@ -452,6 +453,28 @@ func TestReportPagesListWeeksAndRevisions(t *testing.T) {
 	}
 	if week.Find(".revisions li").Length() != 1 {
 		t.Error("the week's page does not list its one revision")
+	}
+
+	// In Pashto the page offers the Pashto PDF and XLSX with their
+	// checksums, and the PDF in each other language.
+	ps := page(t, get(t, a, "/reports/2026-W47?lang=ps"))
+	pdf := ps.Find("table.downloads a[data-format=pdf]").First()
+	href, _ = pdf.Attr("href")
+	if !strings.HasSuffix(href, "&lang=ps") {
+		t.Errorf("the Pashto page's PDF is %q", href)
+	}
+	rec = get(t, a, href)
+	sum = sha256.Sum256(rec.Body.Bytes())
+	if shown := strings.TrimSpace(pdf.Parent().Find(".sha256").Text()); shown != hex.EncodeToString(sum[:]) || !strings.Contains(rec.Header().Get("Content-Disposition"), "-r1-ps.pdf") {
+		t.Errorf("the Pashto PDF: page shows SHA-256 %s, the download has %x, named %s", shown, sum, rec.Header().Get("Content-Disposition"))
+	}
+	var others []string
+	ps.Find("table.downloads tr").First().Find(".other-languages a").Each(func(_ int, s *goquery.Selection) {
+		lang, _ := s.Attr("data-lang")
+		others = append(others, lang)
+	})
+	if !slices.Equal(others, []string{"en", "fa-AF", "ur"}) {
+		t.Errorf("the Pashto page offers the PDF in %q besides", others)
 	}
 }
 

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"image/color"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,36 +26,81 @@ var (
 	}
 )
 
-// reportFontSet is the two families a PDF is written in.
+// reportFontSet is the two families a PDF is written in, with the text
+// already laid out in them. Shaping dominates the time to write a PDF
+// (canvas shapes every piece of text afresh), and most of the text of a
+// week's files repeats: the labels and notes of each crossing's file, the
+// words measured to wrap a paragraph.
 type reportFontSet struct {
 	latin, arabic *canvas.FontFamily
+	faces         map[faceKey]faces
+	layouts       map[layoutKey]*canvas.Text
 }
 
-// reportFonts keeps loaded font sets for reuse: parsing the faces costs
-// more than laying out a page. A family's shaper is not safe for
-// concurrent use, so each PDF being written takes a set of its own.
-var reportFonts = sync.Pool{New: func() any {
+type faceKey struct {
+	size   float64
+	bold   bool
+	colour color.RGBA
+}
+
+type layoutKey struct {
+	face  faceKey
+	text  string
+	width float64
+	align canvas.TextAlign
+}
+
+// maxLayouts bounds the laid-out text kept while a week's files are
+// written.
+const maxLayouts = 20000
+
+// The loaded font sets not in use. Loading a set parses four font files;
+// a family's shaper is not safe for concurrent use, so each PDF being
+// written takes a set of its own.
+var (
+	reportFontsMu sync.Mutex
+	reportFonts   []*reportFontSet
+)
+
+// takeReportFonts returns a loaded set; give it back with putReportFonts
+// when the PDF is written.
+func takeReportFonts() (*reportFontSet, error) {
+	reportFontsMu.Lock()
+	if n := len(reportFonts); n > 0 {
+		set := reportFonts[n-1]
+		reportFonts = reportFonts[:n-1]
+		reportFontsMu.Unlock()
+		return set, nil
+	}
+	reportFontsMu.Unlock()
 	latin, err := loadReportFonts("latin", latinFontFiles)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	arabic, err := loadReportFonts("arabic", arabicFontFiles)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return &reportFontSet{latin: latin, arabic: arabic}
-}}
+	return &reportFontSet{latin: latin, arabic: arabic, faces: map[faceKey]faces{}, layouts: map[layoutKey]*canvas.Text{}}, nil
+}
 
-// takeReportFonts returns a loaded set; give it back with reportFonts.Put
-// when the PDF is written.
-func takeReportFonts() (*reportFontSet, error) {
-	switch v := reportFonts.Get().(type) {
-	case *reportFontSet:
-		return v, nil
-	case error:
-		return nil, v
-	default:
-		return nil, fmt.Errorf("report fonts: unexpected %T", v)
+func putReportFonts(set *reportFontSet) {
+	if len(set.layouts) > maxLayouts {
+		clear(set.layouts)
+	}
+	reportFontsMu.Lock()
+	reportFonts = append(reportFonts, set)
+	reportFontsMu.Unlock()
+}
+
+// forgetReportLayouts lets the laid-out text of the idle sets go once a
+// week's files are written: little of it recurs the next week, and a
+// server should not carry it.
+func forgetReportLayouts() {
+	reportFontsMu.Lock()
+	defer reportFontsMu.Unlock()
+	for _, set := range reportFonts {
+		clear(set.layouts)
 	}
 }
 

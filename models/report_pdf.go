@@ -55,7 +55,7 @@ func writeSummaryPDF(w io.Writer, s WeeklySummary, lang ReportLanguage) error {
 	if err != nil {
 		return err
 	}
-	defer reportFonts.Put(fonts)
+	defer putReportFonts(fonts)
 	text := lang.T
 	var buf bytes.Buffer
 	r := pdf.New(&buf, pageWidth, pageHeight, nil)
@@ -125,6 +125,7 @@ func (p *pdfWriter) room(height float64) {
 
 // faces is one size, weight and colour of text in both scripts.
 type faces struct {
+	key           faceKey
 	latin, arabic *canvas.FontFace
 }
 
@@ -132,12 +133,18 @@ type faces struct {
 // Latin letters stand taller at the same size.
 const arabicScale = 1.12
 
-func (p *pdfWriter) face(size float64, bold bool, colour any) faces {
+func (p *pdfWriter) face(size float64, bold bool, colour color.RGBA) faces {
+	key := faceKey{size, bold, colour}
+	if f, ok := p.fonts.faces[key]; ok {
+		return f
+	}
 	style := canvas.FontRegular
 	if bold {
 		style = canvas.FontBold
 	}
-	return faces{latin: p.fonts.latin.Face(size, colour, style), arabic: p.fonts.arabic.Face(size*arabicScale, colour, style)}
+	f := faces{key: key, latin: p.fonts.latin.Face(size, colour, style), arabic: p.fonts.arabic.Face(size*arabicScale, colour, style)}
+	p.fonts.faces[key] = f
+	return f
 }
 
 // layout sets s in f, each run of Arabic script in the Arabic face and the
@@ -145,6 +152,16 @@ func (p *pdfWriter) face(size float64, bold bool, colour any) faces {
 // is) whose top is at the origin, aligned by align.
 func (p *pdfWriter) layout(f faces, s string, width float64, align canvas.TextAlign) *canvas.Text {
 	s = p.direction(s)
+	key := layoutKey{f.key, s, width, align}
+	if t, ok := p.fonts.layouts[key]; ok {
+		return t
+	}
+	t := p.shape(f, s, width, align)
+	p.fonts.layouts[key] = t
+	return t
+}
+
+func (p *pdfWriter) shape(f faces, s string, width float64, align canvas.TextAlign) *canvas.Text {
 	rt := canvas.NewRichText(f.latin)
 	start, arabic := 0, false
 	for i, r := range s {
@@ -240,7 +257,7 @@ func (p *pdfWriter) subtitle() {
 // paragraph writes text wrapped to the content width. A right-to-left
 // paragraph is broken into lines here, each laid out on its own so that
 // each starts at the paragraph's level (see direction).
-func (p *pdfWriter) paragraph(s string, size float64, colour any) {
+func (p *pdfWriter) paragraph(s string, size float64, colour color.RGBA) {
 	f := p.face(size, false, colour)
 	width := marginRight - marginLeft
 	if !p.rtl {

@@ -216,6 +216,7 @@ func contentHash(s WeeklySummary) (string, error) {
 // format for all crossings and for each one: the CSV and JSON once, the
 // PDF and XLSX in each language.
 func renderSummaryFiles(s *WeeklySummary, opts ReportOptions) ([]WeeklySummaryFile, error) {
+	defer forgetReportLayouts()
 	english := opts.Languages[0]
 	s.License = opts.License
 	s.Citation = opts.citation(english.T("reports.all_crossings"), s.Week, s.Revision)

@@ -290,3 +290,53 @@ func TestSummaryCarriesStoredClosureCosts(t *testing.T) {
 		}
 	})
 }
+
+// TestFilesPublishedBeforeLanguagesAreEnglish takes the schema back to
+// before the files had a language, as a database published then is, and
+// migrates it again: its PDF and XLSX are English and unchanged, its CSV
+// and JSON language-neutral, another language is told which it has, and
+// the files still cannot be changed.
+func TestFilesPublishedBeforeLanguagesAreEnglish(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		loadDemoWeeks(t, db, now)
+		week, _ := models.ParseISOWeek("2026-W47")
+		if _, err := models.PublishWeeklySummaries(ctx, db, week, now, reportOptions()); err != nil {
+			t.Fatal(err)
+		}
+		before, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "torkham", "pdf", "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := models.MigrateDownTo(ctx, db, 11); err != nil {
+			t.Fatalf("migrate down to 11: %v", err)
+		}
+		var n int64
+		if err := db.Raw("SELECT count(*) FROM weekly_summary_files").Scan(&n).Error; err != nil || n != 3*4 {
+			t.Fatalf("before languages: %d files (%v), want 12: one a format for all crossings and each of two", n, err)
+		}
+		if err := models.Migrate(ctx, db, nil); err != nil {
+			t.Fatalf("migrate up again: %v", err)
+		}
+		after, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "torkham", "pdf", "en")
+		if err != nil || after.SHA256 != before.SHA256 || !bytes.Equal(after.Content, before.Content) {
+			t.Errorf("the English PDF after the migration: %v, or changed", err)
+		}
+		for _, format := range []string{"csv", "json"} {
+			if f, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", format, "ps"); err != nil || f.Lang != "" {
+				t.Errorf("the %s after the migration: lang %q (%v), want language-neutral", format, f.Lang, err)
+			}
+		}
+		_, err = models.FindWeeklySummaryFile(ctx, db, week, 0, "", "xlsx", "ps")
+		var notIn *models.NotInLanguageError
+		if !errors.As(err, &notIn) || !slices.Equal(notIn.Available, []string{"en"}) {
+			t.Errorf("a Pashto XLSX of a revision published before languages: %v, want only English available", err)
+		}
+		for _, stmt := range []string{"UPDATE weekly_summary_files SET lang = 'ps' WHERE format = 'pdf'", "DELETE FROM weekly_summary_files"} {
+			if err := db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "never changes") {
+				t.Errorf("%s after the migration: %v, want refused", stmt, err)
+			}
+		}
+	})
+}
