@@ -20,7 +20,8 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 	fs := cli.flagSet("export weekly", "export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]\n\n"+
 		"Writes a weekly summary as published: the latest revision, or --revision N. A week\n"+
 		"that was never published is published first, as the weekly-summary job does. The\n"+
-		"file is the one /reports/{week}.{format} serves, with the same SHA-256.")
+		"file is the one /reports/{week}.{format}?lang=en serves, with the same SHA-256\n"+
+		"(the PDF and XLSX in English; /reports serves them in every language).")
 	week := fs.String("week", "", "ISO week, such as 2026-W47 (Monday to Sunday)")
 	format := fs.String("format", "", "csv, xlsx, pdf or json")
 	out := fs.String("o", "", "file to write; standard output when absent")

@@ -152,6 +152,13 @@ func (p *pdfWriter) face(size float64, bold bool, colour color.RGBA) faces {
 // is) whose top is at the origin, aligned by align.
 func (p *pdfWriter) layout(f faces, s string, width float64, align canvas.TextAlign) *canvas.Text {
 	s = p.direction(s)
+	if width == 0 && strings.HasPrefix(s, string(rlm)) {
+		// One right-to-left line: canvas reorders the pieces of a line
+		// but not the spaces between them, which would land on the wrong
+		// side of a dash or a parenthesis. A no-break space is part of a
+		// piece.
+		s = strings.ReplaceAll(s, " ", nbsp)
+	}
 	key := layoutKey{f.key, s, width, align}
 	if t, ok := p.fonts.layouts[key]; ok {
 		return t
@@ -207,7 +214,18 @@ func (p *pdfWriter) draw(x, top float64, f faces, s string, align canvas.TextAli
 			align = canvas.Left
 		}
 	}
-	p.ctx.DrawText(x, pageHeight-top, p.layout(f, s, 0, align))
+	p.ctx.DrawText(x, pageHeight-top+p.raise(f, s), p.layout(f, s, 0, align))
+}
+
+// raise is how much higher to set a line holding Arabic script so that
+// its baseline is where a Latin line's would be: canvas sets a line's
+// baseline its tallest face's ascent below the top, and Noto Naskh Arabic
+// stands taller than DejaVu Sans. Table cells in either script then line up.
+func (p *pdfWriter) raise(f faces, s string) float64 {
+	if !strings.ContainsFunc(s, inArabicFace) {
+		return 0
+	}
+	return max(0, f.arabic.Metrics().Ascent-f.latin.Metrics().Ascent)
 }
 
 // direction starts s with a right-to-left mark where it is a right-to-left
@@ -273,7 +291,7 @@ func (p *pdfWriter) paragraph(s string, size float64, colour color.RGBA) {
 			p.y += 0.15 * box.Height
 		}
 		p.room(box.Height)
-		p.ctx.DrawText(marginRight, pageHeight-p.y, box)
+		p.ctx.DrawText(marginRight, pageHeight-p.y+p.raise(f, line), box)
 		p.y += box.Height
 	}
 	p.y += 1.5
@@ -615,7 +633,7 @@ func (p *pdfWriter) translate(id string, args ...any) string {
 // The left-to-right and right-to-left marks (Unicode bidi).
 const lrm, rlm = '\u200e', '\u200f'
 
-// nbsp keeps an amount or an instant on one line.
+// nbsp is a no-break space.
 const nbsp = "\u00a0"
 
 // bareUSD finds "US$" in a message's own words (not in an amount, which
@@ -654,10 +672,8 @@ func (p *pdfWriter) number(x float64) string { return p.lang.Digits(FormatNumber
 // date writes a day as 2026-11-16 in the language's digits.
 func (p *pdfWriter) date(d Date) string { return p.ltr(p.lang.Digits(d.String())) }
 
-// usd writes whole US dollars as the site does.
-func (p *pdfWriter) usd(x float64) string {
-	return p.ltr(strings.ReplaceAll(p.lang.T("format.usd", "Amount", p.int(int(math.Round(x)))), " ", nbsp))
-}
+// usd writes whole US dollars, short enough for a table cell: $1,234.
+func (p *pdfWriter) usd(x float64) string { return p.ltr("$" + p.int(int(math.Round(x)))) }
 
 // weekdayKey is the message of a day's short weekday name.
 func weekdayKey(d Date) string { return "weekday." + strconv.Itoa(int(d.Weekday())) }

@@ -40,7 +40,7 @@ type ReportOptions struct {
 }
 
 // ReportLanguage is one language a PDF or workbook is written in: its
-// messages (the reports.* ones, weekday.N, format.usd), its digits and its
+// messages (the reports.* ones and weekday.N), its digits and its
 // direction.
 type ReportLanguage interface {
 	Lang() string // BCP 47: en, ur, ps, fa-AF
