@@ -57,9 +57,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.translator, err = NewTranslator(); err != nil {
 		return nil, err
 	}
-	if cfg.UrduDigits == "eastern" {
-		a.translator.UseEasternDigits("ur")
-	}
+	cfg.applyDigits(a.translator)
 	if a.assets, err = NewAssets(borderflow.Files); err != nil {
 		return nil, fmt.Errorf("read static files: %w", err)
 	}

@@ -482,6 +482,7 @@ func (cli CLI) openScheduler(ctx context.Context) (Config, *databaseHandle, *job
 		h.close()
 		return Config{}, nil, nil, err
 	}
+	cfg.applyDigits(tr)
 	s, err := jobs.NewScheduler(h.db, slog.New(slog.DiscardHandler), cfg.jobOptions(tr))
 	if err != nil {
 		h.close()

@@ -20,7 +20,8 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 	fs := cli.flagSet("export weekly", "export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]\n\n"+
 		"Writes a weekly summary as published: the latest revision, or --revision N. A week\n"+
 		"that was never published is published first, as the weekly-summary job does. The\n"+
-		"file is the one /reports/{week}.{format} serves, with the same SHA-256.")
+		"file is the one /reports/{week}.{format}?lang=en serves, with the same SHA-256\n"+
+		"(the PDF and XLSX in English; /reports serves them in every language).")
 	week := fs.String("week", "", "ISO week, such as 2026-W47 (Monday to Sunday)")
 	format := fs.String("format", "", "csv, xlsx, pdf or json")
 	out := fs.String("o", "", "file to write; standard output when absent")
@@ -59,6 +60,7 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 		return err
 	}
 	defer h.close()
+	cfg.applyDigits(l)
 	if *crossing != "" {
 		if _, err := models.PublicCrossingBySlug(ctx, h.db, *crossing); errors.Is(err, models.ErrNotFound) {
 			return fmt.Errorf("there is no crossing %q; use a crossing's short name, such as torkham or chaman", *crossing)
@@ -66,7 +68,8 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	f, err := models.FindWeeklySummaryFile(ctx, h.db, w, *revision, *crossing, *format)
+	// The command writes the English PDF and XLSX.
+	f, err := models.FindWeeklySummaryFile(ctx, h.db, w, *revision, *crossing, *format, "en")
 	if errors.Is(err, models.ErrNotFound) && *revision == 0 {
 		if _, err := models.PublishWeeklySummaries(ctx, h.db, w, time.Now(), reportOptions(cfg, l)); err != nil {
 			var ve *models.ValidationError
@@ -75,7 +78,7 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 			}
 			return err
 		}
-		f, err = models.FindWeeklySummaryFile(ctx, h.db, w, 0, *crossing, *format)
+		f, err = models.FindWeeklySummaryFile(ctx, h.db, w, 0, *crossing, *format, "en")
 	}
 	switch {
 	case errors.Is(err, models.ErrNoSuchRevision):
@@ -95,7 +98,7 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 		return fmt.Errorf("cannot write %s: %s", *out, firstLine(err))
 	}
 	fmt.Fprintf(cli.Stderr, "Wrote %s: %s, revision %d, %d bytes, SHA-256 %s.\n",
-		*out, reportFileName(w, *crossing, f.Revision, *format), f.Revision, len(f.Content), f.SHA256)
+		*out, reportFileName(w, *crossing, f.Revision, *format, f.Lang), f.Revision, len(f.Content), f.SHA256)
 	return nil
 }
 

@@ -165,6 +165,14 @@ func parseConfig(v map[string]string) (Config, error) {
 	return cfg, nil
 }
 
+// applyDigits gives Urdu the digits the configuration chose, before tr
+// serves a page or writes a file.
+func (cfg Config) applyDigits(tr *Translator) {
+	if cfg.UrduDigits == "eastern" {
+		tr.UseEasternDigits("ur")
+	}
+}
+
 // jobOptions configures the scheduler from cfg; tr labels the weekly
 // summaries' files.
 func (cfg Config) jobOptions(tr *Translator) jobs.Options {

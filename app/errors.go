@@ -37,11 +37,12 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	status, key := http.StatusInternalServerError, "error.internal"
 	var args []any
+	var back, backKey string
 	var he *echo.HTTPError
 	var ue *userError
 	switch {
 	case errors.As(err, &ue):
-		status, key, args = ue.status, ue.key, ue.args
+		status, key, args, back, backKey = ue.status, ue.key, ue.args, ue.back, ue.backKey
 	case errors.Is(err, models.ErrNotFound):
 		status, key = http.StatusNotFound, "error.not_found"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -78,7 +79,11 @@ func (a *App) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, apiError{Error: apiErrorBody{Code: errorCode(status), Message: message}})
 		return
 	}
-	if rerr := a.render(c, status, "error", l.T("error.title"), message); rerr != nil {
+	page := errorPage{Message: message, Back: back}
+	if backKey != "" {
+		page.BackText = l.T(backKey)
+	}
+	if rerr := a.render(c, status, "error", l.T("error.title"), page); rerr != nil {
 		a.log.Error("render error page", "request_id", requestID(c), "err", rerr)
 		_ = c.String(status, message)
 	}
@@ -90,6 +95,14 @@ type userError struct {
 	status int
 	key    string
 	args   []any
+	// back, when set, is the page to go back to, named by backKey.
+	back, backKey string
+}
+
+// errorPage is what the error page shows: the message and a link back.
+type errorPage struct {
+	Message        string
+	Back, BackText string
 }
 
 func (e *userError) Error() string { return fmt.Sprintf("%s %v", e.key, e.args) }

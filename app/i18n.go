@@ -159,6 +159,20 @@ func (tr *Translator) UseEasternDigits(lang string) {
 // Lang is the BCP 47 tag for <html lang>.
 func (l *Locale) Lang() string { return l.Tag.String() }
 
+// RightToLeft reports whether the language is written right to left.
+func (l *Locale) RightToLeft() bool { return l.Dir == "rtl" }
+
+// Locales returns a Locale for each language, English first, in the order
+// of the language menu.
+func (tr *Translator) Locales() []*Locale {
+	tags := menuOrder(tr.tags)
+	out := make([]*Locale, len(tags))
+	for i, tag := range tags {
+		out[i] = tr.locales[tag]
+	}
+	return out
+}
+
 // missingMark wraps the ID of a message that no catalog has, so that a test
 // that renders the page catches it and a reader sees which text is missing.
 const missingMark = "⟦%s⟧"

@@ -16,8 +16,10 @@ import (
 
 // The weekly summaries (issue 6): the list at /reports, a week's page at
 // /reports/{year}-W{week}, and its stored files at
-// /reports/{year}-W{week}.{pdf|xlsx|csv|json}[?crossing=SLUG][&revision=N].
-// Files are served as stored when the week was published, never rebuilt.
+// /reports/{year}-W{week}.{pdf|xlsx|csv|json}[?crossing=SLUG][&revision=N][&lang=L].
+// Files are served as stored when the week was published, never rebuilt;
+// the PDF and XLSX in the reader's language (a.locale), the CSV and JSON
+// the same for everyone.
 
 // reportContentTypes are the media types of the report formats.
 var reportContentTypes = map[string]string{
@@ -35,15 +37,19 @@ const (
 )
 
 // ReportOptions are what publishing a weekly summary takes from the
-// configuration: licence, citation, time zone, and the English labels.
+// configuration: licence, citation, time zone, and every language the
+// site speaks (English first), for the PDF and XLSX in each.
 // The weekly-summary job passes them to models.PublishWeeklySummaries.
 func (a *App) ReportOptions() models.ReportOptions {
 	return reportOptions(a.cfg, a.translator)
 }
 
 func reportOptions(cfg Config, tr *Translator) models.ReportOptions {
-	return models.ReportOptions{License: cfg.ReportLicense, Citation: cfg.ReportCitation, Location: cfg.TimeZone,
-		Text: tr.Locale("en").T}
+	var langs []models.ReportLanguage
+	for _, l := range tr.Locales() {
+		langs = append(langs, l)
+	}
+	return models.ReportOptions{License: cfg.ReportLicense, Citation: cfg.ReportCitation, Location: cfg.TimeZone, Languages: langs}
 }
 
 // weekError turns a refused week into the page error a reader gets: a
@@ -115,10 +121,10 @@ func parseRevision(s string) (int, error) {
 }
 
 // downloadReport serves a stored file: its bytes as published, with an
-// ETag that is its SHA-256 and a name saying what, which week and which
-// revision it is.
+// ETag that is its SHA-256 and a name saying what, which week, which
+// revision and (but for English) which language it is.
 func (a *App) downloadReport(c echo.Context, week models.ISOWeek, format string, revision int) error {
-	ctx := c.Request().Context()
+	ctx, l := c.Request().Context(), a.locale(c)
 	contentType, ok := reportContentTypes[format]
 	if !ok {
 		return &userError{status: http.StatusNotFound, key: "reports.error_format", args: []any{"Value", format}}
@@ -131,8 +137,21 @@ func (a *App) downloadReport(c echo.Context, week models.ISOWeek, format string,
 			return err
 		}
 	}
-	f, err := models.FindWeeklySummaryFile(ctx, a.db, week, revision, slug, format)
+	f, err := models.FindWeeklySummaryFile(ctx, a.db, week, revision, slug, format, l.Lang())
+	var notInLang *models.NotInLanguageError
 	switch {
+	case errors.As(err, &notInLang):
+		names := make([]string, len(notInLang.Available))
+		for i, lang := range notInLang.Available {
+			names[i] = l.T("language." + lang)
+		}
+		back := "/reports/" + week.String()
+		if revision > 0 {
+			back += "?revision=" + strconv.Itoa(revision)
+		}
+		return &userError{status: http.StatusNotFound, key: "reports.error_not_in_language",
+			args: []any{"Week", week.String(), "Languages", strings.Join(names, l.T("reports.list_separator"))},
+			back: back, backKey: "reports.back_to_week"}
 	case errors.Is(err, models.ErrNoSuchRevision):
 		return &userError{status: http.StatusNotFound, key: "reports.error_no_revision", args: []any{"Week", week.String(), "Revision", revision}}
 	case errors.Is(err, models.ErrNotInRevision):
@@ -149,7 +168,11 @@ func (a *App) downloadReport(c echo.Context, week models.ISOWeek, format string,
 	etag := `W/"` + f.SHA256 + `"`
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", f.GeneratedAt.UTC().Format(http.TimeFormat))
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, reportFileName(week, slug, f.Revision, format)))
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, reportFileName(week, slug, f.Revision, format, f.Lang)))
+	if f.Lang != "" {
+		// Without ?lang= the PDF and XLSX follow the reader's language.
+		h.Add(echo.HeaderVary, "Accept-Language, Cookie")
+	}
 	if revision > 0 {
 		h.Set(echo.HeaderCacheControl, revisionCacheControl)
 	} else {
@@ -161,10 +184,14 @@ func (a *App) downloadReport(c echo.Context, week models.ISOWeek, format string,
 	return c.Blob(http.StatusOK, contentType, f.Content)
 }
 
-// reportFileName names a download: borderflow-2026-W47-torkham-r2.pdf.
-func reportFileName(week models.ISOWeek, slug string, revision int, format string) string {
+// reportFileName names a download: borderflow-2026-W47-torkham-r2.pdf,
+// and borderflow-2026-W47-torkham-r2-ps.pdf in Pashto.
+func reportFileName(week models.ISOWeek, slug string, revision int, format, lang string) string {
 	if slug == "" {
 		slug = "all-crossings"
+	}
+	if lang != "" && lang != "en" {
+		return fmt.Sprintf("borderflow-%s-%s-r%d-%s.%s", week, slug, revision, lang, format)
 	}
 	return fmt.Sprintf("borderflow-%s-%s-r%d.%s", week, slug, revision, format)
 }
@@ -229,14 +256,17 @@ type reportRevision struct {
 	Current bool
 }
 
-// reportDownloadRow is one line of the downloads table: all crossings or one.
+// reportDownloadRow is one line of the downloads table: all crossings or
+// one, with its files in the page's language (and the language-neutral
+// ones), then its PDFs in the other languages.
 type reportDownloadRow struct {
-	Name  string
-	Files []reportDownload
+	Name   string
+	Files  []reportDownload
+	Others []reportDownload
 }
 
 type reportDownload struct {
-	Format, URL, SHA256 string
+	Format, Lang, URL, SHA256 string
 }
 
 // showReportWeek renders a week's page: the summary of the revision asked
@@ -273,26 +303,38 @@ func (a *App) showReportWeek(c echo.Context, week models.ISOWeek, revision int) 
 	for i, r := range revisions {
 		p.Revisions = append(p.Revisions, reportRevision{WeeklySummaryRecord: r, Changes: r.ParsedChanges(), Current: i == chosen})
 	}
-	p.Downloads = append(p.Downloads, downloadRow(l.T("reports.all_crossings"), "", week, rec.Revision, files))
+	p.Downloads = append(p.Downloads, downloadRow(l.T("reports.all_crossings"), "", week, rec.Revision, l.Lang(), files))
 	for _, cw := range summary.Crossings {
-		p.Downloads = append(p.Downloads, downloadRow(cw.Name, cw.Slug, week, rec.Revision, files))
+		p.Downloads = append(p.Downloads, downloadRow(cw.Name, cw.Slug, week, rec.Revision, l.Lang(), files))
 	}
 	return a.renderReportPage(c, "report_week", l.T("reports.week_title", "Week", l.Code(week.String())), p)
 }
 
-// downloadRow lists a crossing's files of a revision ("" for all crossings).
-func downloadRow(name, slug string, week models.ISOWeek, revision int, files []models.WeeklySummaryFile) reportDownloadRow {
+// downloadRow lists a crossing's files of a revision ("" for all
+// crossings): each format in lang or language-neutral, then the PDFs in
+// the other languages stored.
+func downloadRow(name, slug string, week models.ISOWeek, revision int, lang string, files []models.WeeklySummaryFile) reportDownloadRow {
 	row := reportDownloadRow{Name: name}
 	for _, format := range models.ReportFormats {
-		i := slices.IndexFunc(files, func(f models.WeeklySummaryFile) bool { return f.Crossing == slug && f.Format == format })
-		if i < 0 {
-			continue
+		for _, f := range files {
+			if f.Crossing != slug || f.Format != format {
+				continue
+			}
+			url := fmt.Sprintf("/reports/%s.%s?revision=%d", week, format, revision)
+			if slug != "" {
+				url += "&crossing=" + slug
+			}
+			if f.Lang != "" {
+				url += "&lang=" + f.Lang
+			}
+			d := reportDownload{Format: format, Lang: f.Lang, URL: url, SHA256: f.SHA256}
+			switch {
+			case f.Lang == "" || f.Lang == lang:
+				row.Files = append(row.Files, d)
+			case format == "pdf":
+				row.Others = append(row.Others, d)
+			}
 		}
-		url := fmt.Sprintf("/reports/%s.%s?revision=%d", week, format, revision)
-		if slug != "" {
-			url += "&crossing=" + slug
-		}
-		row.Files = append(row.Files, reportDownload{Format: format, URL: url, SHA256: files[i].SHA256})
 	}
 	return row
 }

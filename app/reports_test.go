@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 
@@ -246,7 +248,151 @@ func pdfText(t *testing.T, pdftotext string, pdf []byte) string {
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	return strings.Join(strings.Fields(norm.NFKC.String(string(out))), " ")
+	return strings.Join(strings.Fields(stripBidiControls.Replace(norm.NFKC.String(string(out)))), " ")
+}
+
+// stripBidiControls removes the invisible direction marks pdftotext puts
+// around right-to-left lines.
+var stripBidiControls = strings.NewReplacer("\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "",
+	"\u200e", "", "\u200f", "", "\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "")
+
+// TestWeeklySummaryInEveryLanguage downloads the PDF and XLSX of week 47
+// in Pashto, Dari and Urdu on both databases: each is its own file, named
+// for its language, whose text pdftotext reads back in the language
+// (translated title and labels, the JSON's totals in the language's
+// digits, no U+FFFD), and the Pashto workbook's labels are Pashto while
+// its numbers are the JSON's.
+func TestWeeklySummaryInEveryLanguage(t *testing.T) {
+	pdftotext := findPdftotext(t)
+	testdb.ForEachURL(t, func(t *testing.T, databaseURL string) {
+		a := newReportsApp(t, databaseURL)
+		var s models.WeeklySummary
+		if err := json.Unmarshal(get(t, a, "/reports/2026-W47.json?lang=ps").Body.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		english := get(t, a, "/reports/2026-W47.pdf?crossing=torkham&lang=en")
+		for _, lang := range []string{"ps", "fa-AF", "ur"} {
+			l := a.translator.Locale(lang)
+			path := "/reports/2026-W47.pdf?crossing=torkham&lang=" + lang
+			rec := get(t, a, path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d", path, rec.Code)
+			}
+			want := "borderflow-2026-W47-torkham-r1-" + lang + ".pdf"
+			if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, want) {
+				t.Errorf("%s: Content-Disposition %q, want %s", path, cd, want)
+			}
+			if rec.Header().Get("ETag") == english.Header().Get("ETag") {
+				t.Errorf("%s has the English file's SHA-256", path)
+			}
+			// The reader's language chooses the file when ?lang= does not.
+			if other := get(t, a, "/reports/2026-W47.pdf?crossing=torkham", "Accept-Language", lang); other.Header().Get("ETag") != rec.Header().Get("ETag") {
+				t.Errorf("Accept-Language: %s did not get the %s PDF", lang, lang)
+			}
+			raw := rec.Body.Bytes()
+			if !bytes.Contains(raw, []byte("/Lang("+lang+")")) {
+				t.Errorf("the %s PDF does not say its language (/Lang)", lang)
+			}
+			text := pdfText(t, pdftotext, raw)
+			if strings.ContainsRune(text, '\uFFFD') {
+				t.Errorf("the %s PDF copies out U+FFFD:\n%s", lang, text)
+			}
+			c := s.Crossings[0]
+			for _, phrase := range []string{
+				l.T("reports.to_afghanistan"), l.T("reports.to_pakistan"), l.T("reports.loaded_trucks"),
+				l.T("reports.days"), l.T("reports.completeness"), l.T("reports.closures"),
+			} {
+				// A zero-width non-joiner only keeps two letters apart; it is
+				// not a glyph, and pdftotext cannot read it back.
+				if !strings.Contains(text, strings.ReplaceAll(norm.NFKC.String(phrase), "\u200c", "")) {
+					t.Errorf("the %s PDF lacks %q; pdftotext read:\n%s", lang, phrase, text)
+				}
+			}
+			// The totals, in the language's digits, read back as the JSON's.
+			for _, n := range []int{c.Totals.ToAfghanistan, c.Totals.ToPakistan, c.Totals.Total} {
+				shown := l.Number(n)
+				if !strings.Contains(text, shown) || models.ASCIIDigits(strings.ReplaceAll(shown, "٬", ",")) != groupedInt(n) {
+					t.Errorf("the %s PDF does not show the total %d as %s", lang, n, shown)
+				}
+			}
+		}
+
+		book, err := excelize.OpenReader(bytes.NewReader(get(t, a, "/reports/2026-W47.xlsx?lang=ps").Body.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := a.translator.Locale("ps")
+		wantSheets := []string{ps.T("reports.sheet_summary"), ps.T("reports.sheet_daily"), ps.T("reports.sheet_categories"),
+			ps.T("reports.sheet_closures"), ps.T("reports.sheet_assumptions")}
+		if got := book.GetSheetList(); !slices.Equal(got, wantSheets) {
+			t.Fatalf("Pashto sheets %q, want %q", got, wantSheets)
+		}
+		summary, err := book.GetRows(wantSheets[0], excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := map[string]string{}
+		for _, row := range summary {
+			if len(row) == 2 {
+				values[row[0]] = row[1]
+			}
+		}
+		for label, n := range map[string]int{"reports.to_afghanistan": s.Totals.ToAfghanistan, "reports.to_pakistan": s.Totals.ToPakistan,
+			"reports.total": s.Totals.Total} {
+			if got := values[ps.T(label)]; got != strconv.Itoa(n) {
+				t.Errorf("Pashto summary sheet: %s = %q, want %d", ps.T(label), got, n)
+			}
+		}
+		if values[ps.T("reports.unit")] != ps.T("reports.unit_note") {
+			t.Errorf("the Pashto workbook's unit note is %q", values[ps.T("reports.unit")])
+		}
+		daily, _ := book.GetRows(wantSheets[1], excelize.Options{RawCellValue: true})
+		if len(daily) < 2 || daily[0][0] != "date" || daily[1][1] != s.Crossings[0].Slug || daily[1][8] != intCell(s.Crossings[0].Days[0].ToAfghanistan) {
+			t.Errorf("the Pashto Daily sheet does not hold the JSON's figures under its codes: %q", daily[:min(2, len(daily))])
+		}
+		if view, err := book.GetSheetView(wantSheets[0], 0); err != nil || view.RightToLeft == nil || !*view.RightToLeft {
+			t.Errorf("the Pashto workbook does not run right to left (%v)", err)
+		}
+	})
+}
+
+// TestOlderRevisionOffersItsLanguages publishes a revision in English only,
+// as revisions were before the files were written in every language: a
+// Pashto reader asking for its PDF is told which languages it has, with a
+// link back to the week, and the week's page offers only what is stored.
+func TestOlderRevisionOffersItsLanguages(t *testing.T) {
+	a := newTestApp(t, "sqlite:"+filepath.Join(t.TempDir(), "borderflow.db"))
+	a.now = func() time.Time { return reportsNow }
+	ctx := context.Background()
+	if _, err := models.LoadDemo(ctx, a.DB(), models.DemoOptions{Days: 60,
+		End: models.DateOf(reportsNow, a.cfg.TimeZone).AddDays(-1), Now: reportsNow, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	opts := a.ReportOptions()
+	opts.Languages = opts.Languages[:1]
+	week, _ := models.ParseISOWeek("2026-W47")
+	if _, err := models.PublishWeeklySummaries(ctx, a.DB(), week, reportsNow, opts); err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, a, "/reports/2026-W47.pdf?revision=1&lang=ps")
+	doc := page(t, rec)
+	if msg := doc.Find(".error-message").Text(); rec.Code != http.StatusNotFound || !strings.Contains(msg, "انګرېزي") {
+		t.Errorf("a Pashto PDF of an English-only revision = %d %q, want 404 naming English", rec.Code, msg)
+	}
+	if href, _ := doc.Find("a.back").Attr("href"); href != "/reports/2026-W47?revision=1" {
+		t.Errorf("the message links back to %q", href)
+	}
+	if rec := get(t, a, "/reports/2026-W47.csv?lang=ps"); rec.Code != http.StatusOK {
+		t.Errorf("the language-neutral CSV in Pashto = %d", rec.Code)
+	}
+	week47 := page(t, get(t, a, "/reports/2026-W47?lang=ps"))
+	if n := week47.Find("table.downloads a[data-format=pdf]").Length(); n != 0 {
+		t.Errorf("the Pashto page offers %d Pashto PDFs the revision does not have", n)
+	}
+	english := week47.Find("table.downloads a[data-lang=en]")
+	if href, _ := english.First().Attr("href"); english.Length() != 3 || !strings.HasSuffix(href, "&lang=en") {
+		t.Errorf("the Pashto page offers %d English PDFs (first %q), want 3", english.Length(), href)
+	}
 }
 
 // TestReportBadInputGetsClearMessages asks for weeks, revisions, crossings
@@ -308,6 +454,28 @@ func TestReportPagesListWeeksAndRevisions(t *testing.T) {
 	}
 	if week.Find(".revisions li").Length() != 1 {
 		t.Error("the week's page does not list its one revision")
+	}
+
+	// In Pashto the page offers the Pashto PDF and XLSX with their
+	// checksums, and the PDF in each other language.
+	ps := page(t, get(t, a, "/reports/2026-W47?lang=ps"))
+	pdf := ps.Find("table.downloads a[data-format=pdf]").First()
+	href, _ = pdf.Attr("href")
+	if !strings.HasSuffix(href, "&lang=ps") {
+		t.Errorf("the Pashto page's PDF is %q", href)
+	}
+	rec = get(t, a, href)
+	sum = sha256.Sum256(rec.Body.Bytes())
+	if shown := strings.TrimSpace(pdf.Parent().Find(".sha256").Text()); shown != hex.EncodeToString(sum[:]) || !strings.Contains(rec.Header().Get("Content-Disposition"), "-r1-ps.pdf") {
+		t.Errorf("the Pashto PDF: page shows SHA-256 %s, the download has %x, named %s", shown, sum, rec.Header().Get("Content-Disposition"))
+	}
+	var others []string
+	ps.Find("table.downloads tr").First().Find(".other-languages a").Each(func(_ int, s *goquery.Selection) {
+		lang, _ := s.Attr("data-lang")
+		others = append(others, lang)
+	})
+	if !slices.Equal(others, []string{"en", "fa-AF", "ur"}) {
+		t.Errorf("the Pashto page offers the PDF in %q besides", others)
 	}
 }
 

@@ -12,8 +12,12 @@ import (
 // writeSummaryXLSX writes the summary as a workbook: a sheet per table
 // (summary, daily, by category, closures, assumptions), numbers as
 // numbers, dates as dates, header rows frozen, columns wide enough for
-// their contents. The column names are the JSON's field names.
-func writeSummaryXLSX(w io.Writer, s WeeklySummary, text func(string, ...any) string) error {
+// their contents. The summary sheet, the sheet names and the document's
+// properties are in lang; the column names of the tables are the JSON's
+// field names in every language, and a right-to-left language's sheets
+// run right to left.
+func writeSummaryXLSX(w io.Writer, s WeeklySummary, lang ReportLanguage) error {
+	text := lang.T
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd")})
@@ -24,7 +28,7 @@ func writeSummaryXLSX(w io.Writer, s WeeklySummary, text func(string, ...any) st
 	if err != nil {
 		return err
 	}
-	book := &workbook{f: f, dateStyle: dateStyle, headStyle: headStyle}
+	book := &workbook{f: f, dateStyle: dateStyle, headStyle: headStyle, rtl: lang.RightToLeft()}
 
 	summary := book.sheet(text("reports.sheet_summary"), "Sheet1")
 	summary.header(text("reports.field"), text("reports.value"))
@@ -131,7 +135,7 @@ func writeSummaryXLSX(w io.Writer, s WeeklySummary, text func(string, ...any) st
 		Created:     created.UTC().Format(time.RFC3339),
 		Modified:    created.UTC().Format(time.RFC3339),
 		Revision:    fmt.Sprint(s.Revision),
-		Language:    "en",
+		Language:    lang.Lang(),
 	}); err != nil {
 		return err
 	}
@@ -145,6 +149,7 @@ func ptr[T any](v T) *T { return &v }
 type workbook struct {
 	f                    *excelize.File
 	dateStyle, headStyle int
+	rtl                  bool
 	sheets               []*sheetWriter
 }
 
@@ -241,6 +246,11 @@ func (s *sheetWriter) finish() error {
 	}
 	if err := s.book.f.SetPanes(s.name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
+	}
+	if s.book.rtl {
+		if err := s.book.f.SetSheetView(s.name, 0, &excelize.ViewOptions{RightToLeft: ptr(true)}); err != nil {
+			return err
+		}
 	}
 	for i, w := range s.widths {
 		col, _ := excelize.ColumnNumberToName(i + 1)

@@ -33,9 +33,27 @@ type ReportOptions struct {
 	// Location is the zone of BORDERFLOW_TIMEZONE, in which a week must be
 	// over before it is published.
 	Location *time.Location
-	// Text translates the labels of the files (reports.* messages).
-	Text func(id string, args ...any) string
+	// Languages are those the PDF and the XLSX are written in, each stored
+	// once a language. The first must be English: it also writes the few
+	// words of the language-neutral CSV and JSON, and the citation.
+	Languages []ReportLanguage
 }
+
+// ReportLanguage is one language a PDF or workbook is written in: its
+// messages (the reports.* ones and weekday.N), its digits and its
+// direction.
+type ReportLanguage interface {
+	Lang() string // BCP 47: en, ur, ps, fa-AF
+	T(id string, args ...any) string
+	// Digits writes an already formatted number or date in the
+	// language's digits.
+	Digits(s string) string
+	RightToLeft() bool
+}
+
+// languageNeutral reports whether a format is written once for every
+// language: its column names and codes are for machines.
+func languageNeutral(format string) bool { return format == "csv" || format == "json" }
 
 // citation fills in the citation template for one file.
 func (o ReportOptions) citation(crossing, week string, revision int) string {
@@ -80,11 +98,13 @@ func (r WeeklySummaryRecord) Summary() (WeeklySummary, error) {
 }
 
 // WeeklySummaryFile is one rendered file of a revision: for all crossings
-// (Crossing "") or one, in one format, with its SHA-256.
+// (Crossing "") or one, in one format and language (Lang "" for the
+// language-neutral CSV and JSON), with its SHA-256.
 type WeeklySummaryFile struct {
 	SummaryID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Crossing  string `gorm:"primaryKey"`
 	Format    string `gorm:"primaryKey"`
+	Lang      string `gorm:"primaryKey"`
 	Content   []byte
 	SHA256    string `gorm:"column:sha256"`
 }
@@ -105,6 +125,9 @@ type SummaryChange struct {
 // returns the rows written. A week that is not over in opts.Location is
 // refused.
 func PublishWeeklySummaries(ctx context.Context, db *gorm.DB, week ISOWeek, now time.Time, opts ReportOptions) (int, error) {
+	if len(opts.Languages) == 0 || opts.Languages[0].Lang() != "en" {
+		return 0, errors.New("publish a weekly summary: the report languages must start with English")
+	}
 	if err := CheckWeekOver(week, now, opts.Location); err != nil {
 		return 0, err
 	}
@@ -190,19 +213,31 @@ func contentHash(s WeeklySummary) (string, error) {
 }
 
 // renderSummaryFiles fills in the licence and citation and renders every
-// format for all crossings and for each one.
+// format for all crossings and for each one: the CSV and JSON once, the
+// PDF and XLSX in each language.
 func renderSummaryFiles(s *WeeklySummary, opts ReportOptions) ([]WeeklySummaryFile, error) {
+	defer forgetReportLayouts()
+	english := opts.Languages[0]
 	s.License = opts.License
-	s.Citation = opts.citation(opts.Text("reports.all_crossings"), s.Week, s.Revision)
+	s.Citation = opts.citation(english.T("reports.all_crossings"), s.Week, s.Revision)
 	var files []WeeklySummaryFile
 	add := func(crossing string, sum WeeklySummary) error {
 		for _, format := range ReportFormats {
-			b, err := RenderWeeklySummary(sum, format, opts.Text)
-			if err != nil {
-				return fmt.Errorf("render the %s of %s: %w", format, sum.Week, err)
+			for i, lang := range opts.Languages {
+				if languageNeutral(format) && i > 0 {
+					continue
+				}
+				b, err := RenderWeeklySummary(sum, format, lang)
+				if err != nil {
+					return fmt.Errorf("render the %s of %s in %s: %w", format, sum.Week, lang.Lang(), err)
+				}
+				digest := sha256.Sum256(b)
+				f := WeeklySummaryFile{Crossing: crossing, Format: format, Content: b, SHA256: hex.EncodeToString(digest[:])}
+				if !languageNeutral(format) {
+					f.Lang = lang.Lang()
+				}
+				files = append(files, f)
 			}
-			digest := sha256.Sum256(b)
-			files = append(files, WeeklySummaryFile{Crossing: crossing, Format: format, Content: b, SHA256: hex.EncodeToString(digest[:])})
 		}
 		return nil
 	}
@@ -219,20 +254,20 @@ func renderSummaryFiles(s *WeeklySummary, opts ReportOptions) ([]WeeklySummaryFi
 	return files, nil
 }
 
-// RenderWeeklySummary renders a summary in one of ReportFormats; text
-// translates the labels.
-func RenderWeeklySummary(s WeeklySummary, format string, text func(string, ...any) string) ([]byte, error) {
+// RenderWeeklySummary renders a summary in one of ReportFormats, with the
+// labels in lang.
+func RenderWeeklySummary(s WeeklySummary, format string, lang ReportLanguage) ([]byte, error) {
 	var buf bytes.Buffer
 	var err error
 	switch format {
 	case "json":
 		err = writeSummaryJSON(&buf, s)
 	case "csv":
-		err = writeSummaryCSV(&buf, s, text)
+		err = writeSummaryCSV(&buf, s, lang.T)
 	case "xlsx":
-		err = writeSummaryXLSX(&buf, s, text)
+		err = writeSummaryXLSX(&buf, s, lang)
 	case "pdf":
-		err = writeSummaryPDF(&buf, s, text)
+		err = writeSummaryPDF(&buf, s, lang)
 	default:
 		return nil, fmt.Errorf("no report format %q", format)
 	}
@@ -327,11 +362,11 @@ func WeeklySummaryRevisions(ctx context.Context, db *gorm.DB, week ISOWeek) ([]W
 }
 
 // WeeklySummaryFiles returns the checksums of a revision's files, without
-// their content, by crossing ("" for all) and format.
+// their content, by crossing ("" for all), format and language.
 func WeeklySummaryFiles(ctx context.Context, db *gorm.DB, summaryID int64) ([]WeeklySummaryFile, error) {
 	var files []WeeklySummaryFile
-	err := db.WithContext(ctx).Select("summary_id, crossing, format, sha256").
-		Where("summary_id = ?", summaryID).Order("crossing, format").Find(&files).Error
+	err := db.WithContext(ctx).Select("summary_id, crossing, format, lang, sha256").
+		Where("summary_id = ?", summaryID).Order("crossing, format, lang").Find(&files).Error
 	if err != nil {
 		return nil, fmt.Errorf("list the files of summary %d: %w", summaryID, err)
 	}
@@ -346,6 +381,18 @@ var (
 	ErrNotInRevision  = errors.New("crossing not in this revision")
 )
 
+// NotInLanguageError is returned for a language a revision's PDF or XLSX
+// was not written in (a revision published before the files were written
+// in every language has only English); Available lists those it was.
+type NotInLanguageError struct {
+	Lang      string
+	Available []string
+}
+
+func (e *NotInLanguageError) Error() string {
+	return fmt.Sprintf("no file in %q; there is one in %s", e.Lang, strings.Join(e.Available, ", "))
+}
+
 // StoredSummaryFile is one stored file with the revision it belongs to.
 type StoredSummaryFile struct {
 	WeeklySummaryFile
@@ -354,9 +401,14 @@ type StoredSummaryFile struct {
 }
 
 // FindWeeklySummaryFile returns the stored file of week in format for a
-// crossing ("" for all), of revision (0 for the latest). A week never
-// published is ErrNotFound; a revision it lacks, ErrNoSuchRevision.
-func FindWeeklySummaryFile(ctx context.Context, db *gorm.DB, week ISOWeek, revision int, crossing, format string) (StoredSummaryFile, error) {
+// crossing ("" for all), of revision (0 for the latest), in lang (which the
+// CSV and JSON, written once for all languages, ignore). A week never
+// published is ErrNotFound; a revision it lacks, ErrNoSuchRevision; a
+// language the file was not written in, a *NotInLanguageError.
+func FindWeeklySummaryFile(ctx context.Context, db *gorm.DB, week ISOWeek, revision int, crossing, format, lang string) (StoredSummaryFile, error) {
+	if languageNeutral(format) {
+		lang = ""
+	}
 	q := db.WithContext(ctx).Omit("data").Where("week = ?", week.String())
 	if revision > 0 {
 		q = q.Where("revision = ?", revision)
@@ -378,8 +430,16 @@ func FindWeeklySummaryFile(ctx context.Context, db *gorm.DB, week ISOWeek, revis
 		return StoredSummaryFile{}, fmt.Errorf("summary of %s: %w", week, ErrNotFound)
 	}
 	var f WeeklySummaryFile
-	err := db.WithContext(ctx).Where("summary_id = ? AND crossing = ? AND format = ?", recs[0].ID, crossing, format).Take(&f).Error
+	err := db.WithContext(ctx).Where("summary_id = ? AND crossing = ? AND format = ? AND lang = ?", recs[0].ID, crossing, format, lang).Take(&f).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
+		var langs []string
+		if err := db.WithContext(ctx).Model(&WeeklySummaryFile{}).Where("summary_id = ? AND crossing = ? AND format = ?", recs[0].ID, crossing, format).
+			Order("lang").Pluck("lang", &langs).Error; err != nil {
+			return StoredSummaryFile{}, fmt.Errorf("read the languages of the %s file of %s: %w", format, week, err)
+		}
+		if len(langs) > 0 {
+			return StoredSummaryFile{}, &NotInLanguageError{Lang: lang, Available: langs}
+		}
 		return StoredSummaryFile{}, fmt.Errorf("the %s file of %s for %q: %w", format, week, crossing, ErrNotInRevision)
 	}
 	if err != nil {

@@ -60,12 +60,38 @@ func TestParseISOWeek(t *testing.T) {
 	}
 }
 
-// labels stands in for the message catalog in models' tests.
-func labels(id string, args ...any) string { return id }
+// testLanguage stands in for a message catalog in models' tests: a message is
+// its ID unless messages has it; eastern writes Extended Arabic-Indic digits.
+type testLanguage struct {
+	tag      string
+	rtl      bool
+	eastern  bool
+	messages map[string]string
+}
 
+func (l testLanguage) Lang() string      { return l.tag }
+func (l testLanguage) RightToLeft() bool { return l.rtl }
+
+func (l testLanguage) T(id string, args ...any) string {
+	if m, ok := l.messages[id]; ok {
+		return m
+	}
+	return id
+}
+
+var easternDigits = strings.NewReplacer("0", "۰", "1", "۱", "2", "۲", "3", "۳", "4", "۴", "5", "۵", "6", "۶", "7", "۷", "8", "۸", "9", "۹")
+
+func (l testLanguage) Digits(s string) string {
+	if l.eastern {
+		return easternDigits.Replace(s)
+	}
+	return s
+}
+
+// reportOptions writes the PDF and XLSX in English and Pashto.
 func reportOptions() models.ReportOptions {
 	return models.ReportOptions{License: models.DefaultReportLicense, Citation: models.DefaultReportCitation,
-		Location: time.UTC, Text: labels}
+		Location: time.UTC, Languages: []models.ReportLanguage{testLanguage{tag: "en"}, testLanguage{tag: "ps", rtl: true, eastern: true}}}
 }
 
 // loadDemoWeeks stores demo data for the six weeks before now.
@@ -79,8 +105,8 @@ func loadDemoWeeks(t *testing.T, db *gorm.DB, now time.Time) {
 
 // TestPublishedRevisionNeverChanges publishes a week, publishes it again
 // unchanged (nothing is written), then corrects a figure and publishes:
-// revision 1 is byte for byte what it was, with the same checksum, and
-// revision 2 lists the change.
+// revision 1 is byte for byte what it was, with the same checksum, in
+// every format and language, and revision 2 lists the change.
 func TestPublishedRevisionNeverChanges(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
@@ -91,13 +117,30 @@ func TestPublishedRevisionNeverChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The summary, then 4 formats for all crossings and for each of the two.
-		if n != 1+4*3 {
-			t.Errorf("first publication wrote %d rows, want 13", n)
+		// The summary, then for all crossings and for each of the two the
+		// CSV and JSON once, the PDF and XLSX in English and Pashto.
+		if n != 1+(2+2*2)*3 {
+			t.Errorf("first publication wrote %d rows, want 19", n)
 		}
-		first, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv")
+		first, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv", "ps")
 		if err != nil {
 			t.Fatal(err)
+		}
+		type fileKey struct{ crossing, format, lang string }
+		firstFiles := map[fileKey]models.StoredSummaryFile{}
+		for _, crossing := range []string{"", "torkham"} {
+			for _, format := range []string{"pdf", "xlsx"} {
+				for _, lang := range []string{"en", "ps"} {
+					f, err := models.FindWeeklySummaryFile(ctx, db, week, 0, crossing, format, lang)
+					if err != nil || f.Lang != lang {
+						t.Fatalf("the %s %s of %q: %v (lang %q)", lang, format, crossing, err, f.Lang)
+					}
+					firstFiles[fileKey{crossing, format, lang}] = f
+				}
+			}
+		}
+		if firstFiles[fileKey{"", "pdf", "en"}].SHA256 == firstFiles[fileKey{"", "pdf", "ps"}].SHA256 {
+			t.Error("the Pashto PDF is the English one")
 		}
 		if n, err := models.PublishWeeklySummaries(ctx, db, week, now.Add(time.Hour), reportOptions()); err != nil || n != 0 {
 			t.Fatalf("publishing an unchanged week wrote %d rows (%v), want none", n, err)
@@ -115,14 +158,24 @@ func TestPublishedRevisionNeverChanges(t *testing.T) {
 		if n, err := models.PublishWeeklySummaries(ctx, db, week, now.Add(2*time.Hour), reportOptions()); err != nil || n == 0 {
 			t.Fatalf("publishing a changed week wrote %d rows (%v)", n, err)
 		}
-		again, err := models.FindWeeklySummaryFile(ctx, db, week, 1, "", "csv")
+		again, err := models.FindWeeklySummaryFile(ctx, db, week, 1, "", "csv", "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(again.Content, first.Content) || again.SHA256 != first.SHA256 || again.Revision != 1 {
 			t.Error("revision 1 changed after revision 2 was published")
 		}
-		latest, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv")
+		for k, f := range firstFiles {
+			again, err := models.FindWeeklySummaryFile(ctx, db, week, 1, k.crossing, k.format, k.lang)
+			if err != nil || !bytes.Equal(again.Content, f.Content) || again.SHA256 != f.SHA256 {
+				t.Errorf("revision 1's %s %s of %q changed after revision 2 was published (%v)", k.lang, k.format, k.crossing, err)
+			}
+			latest, err := models.FindWeeklySummaryFile(ctx, db, week, 2, k.crossing, k.format, k.lang)
+			if err != nil || latest.SHA256 == f.SHA256 {
+				t.Errorf("revision 2's %s %s of %q: %v, or the same checksum as revision 1", k.lang, k.format, k.crossing, err)
+			}
+		}
+		latest, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv", "")
 		if err != nil || latest.Revision != 2 || latest.SHA256 == first.SHA256 {
 			t.Fatalf("latest = revision %d (%v), want 2 with another checksum", latest.Revision, err)
 		}
@@ -145,13 +198,15 @@ func TestPublishedRevisionNeverChanges(t *testing.T) {
 			"UPDATE weekly_summaries SET data = '{}' WHERE revision = 1",
 			"DELETE FROM weekly_summaries WHERE revision = 1",
 			"UPDATE weekly_summary_files SET sha256 = sha256",
+			"UPDATE weekly_summary_files SET content = content WHERE lang = 'ps'",
 			"DELETE FROM weekly_summary_files",
+			"DELETE FROM weekly_summary_files WHERE format = 'pdf' AND lang = 'ps'",
 		} {
 			if err := db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "never changes") {
 				t.Errorf("%s: %v, want refused", stmt, err)
 			}
 		}
-		_, err = models.FindWeeklySummaryFile(ctx, db, week, 3, "", "csv")
+		_, err = models.FindWeeklySummaryFile(ctx, db, week, 3, "", "csv", "")
 		if !errors.Is(err, models.ErrNoSuchRevision) {
 			t.Errorf("revision 3: %v, want ErrNoSuchRevision", err)
 		}
@@ -169,17 +224,17 @@ func TestWeekWithoutDataSaysSo(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, format := range models.ReportFormats {
-			f, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", format)
+			f, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", format, "ps")
 			if err != nil || len(f.Content) == 0 {
 				t.Fatalf("%s: %v (%d bytes)", format, err, len(f.Content))
 			}
 		}
-		f, _ := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "json")
+		f, _ := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "json", "")
 		var s models.WeeklySummary
 		if err := json.Unmarshal(f.Content, &s); err != nil || s.HasData || len(s.Crossings) != 2 {
 			t.Errorf("summary of an empty week: has_data %v, %d crossings (%v)", s.HasData, len(s.Crossings), err)
 		}
-		csv, _ := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv")
+		csv, _ := models.FindWeeklySummaryFile(ctx, db, week, 0, "", "csv", "")
 		if !strings.Contains(string(csv.Content), "no_data,") {
 			t.Errorf("the CSV of an empty week does not say so:\n%s", csv.Content)
 		}
@@ -232,6 +287,56 @@ func TestSummaryCarriesStoredClosureCosts(t *testing.T) {
 		}
 		if e.ModelVersion != after.ModelVersion || len(after.Assumptions.ExchangeRates) == 0 {
 			t.Errorf("model version %q / %q, %d exchange rates", e.ModelVersion, after.ModelVersion, len(after.Assumptions.ExchangeRates))
+		}
+	})
+}
+
+// TestFilesPublishedBeforeLanguagesAreEnglish takes the schema back to
+// before the files had a language, as a database published then is, and
+// migrates it again: its PDF and XLSX are English and unchanged, its CSV
+// and JSON language-neutral, another language is told which it has, and
+// the files still cannot be changed.
+func TestFilesPublishedBeforeLanguagesAreEnglish(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		loadDemoWeeks(t, db, now)
+		week, _ := models.ParseISOWeek("2026-W47")
+		if _, err := models.PublishWeeklySummaries(ctx, db, week, now, reportOptions()); err != nil {
+			t.Fatal(err)
+		}
+		before, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "torkham", "pdf", "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := models.MigrateDownTo(ctx, db, 11); err != nil {
+			t.Fatalf("migrate down to 11: %v", err)
+		}
+		var n int64
+		if err := db.Raw("SELECT count(*) FROM weekly_summary_files").Scan(&n).Error; err != nil || n != 3*4 {
+			t.Fatalf("before languages: %d files (%v), want 12: one a format for all crossings and each of two", n, err)
+		}
+		if err := models.Migrate(ctx, db, nil); err != nil {
+			t.Fatalf("migrate up again: %v", err)
+		}
+		after, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "torkham", "pdf", "en")
+		if err != nil || after.SHA256 != before.SHA256 || !bytes.Equal(after.Content, before.Content) {
+			t.Errorf("the English PDF after the migration: %v, or changed", err)
+		}
+		for _, format := range []string{"csv", "json"} {
+			if f, err := models.FindWeeklySummaryFile(ctx, db, week, 0, "", format, "ps"); err != nil || f.Lang != "" {
+				t.Errorf("the %s after the migration: lang %q (%v), want language-neutral", format, f.Lang, err)
+			}
+		}
+		_, err = models.FindWeeklySummaryFile(ctx, db, week, 0, "", "xlsx", "ps")
+		var notIn *models.NotInLanguageError
+		if !errors.As(err, &notIn) || !slices.Equal(notIn.Available, []string{"en"}) {
+			t.Errorf("a Pashto XLSX of a revision published before languages: %v, want only English available", err)
+		}
+		for _, stmt := range []string{"UPDATE weekly_summary_files SET lang = 'ps' WHERE format = 'pdf'", "DELETE FROM weekly_summary_files"} {
+			if err := db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "never changes") {
+				t.Errorf("%s after the migration: %v, want refused", stmt, err)
+			}
 		}
 	})
 }
