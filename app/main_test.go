@@ -43,6 +43,11 @@ func newTestApp(t testing.TB, databaseURL string) *App {
 		t.Fatalf("app.New: %v", err)
 	}
 	a.uploads = t.TempDir() // tests in other processes must not see these files
+	// These tests read a page right after a write and expect the change, as
+	// a reader on a quiet server gets it; under -race a render outlasts the
+	// patience. The patience is tested in pagecache_test.go and, on the
+	// real binary, by the load proof and the replica tests.
+	a.pages.patience = -1
 	t.Cleanup(func() { _ = a.Close() })
 	return a
 }

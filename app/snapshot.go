@@ -62,6 +62,9 @@ type pageCache struct {
 	pages      map[string]cachedPage
 	rendering  map[string]*pageRender
 	generation uint64 // counts invalidations: a page of an older one is out of date
+	// patience is how long a reader with the previous copy waits for a new
+	// render (pageRenderPatience; negative: until it is done).
+	patience time.Duration
 }
 
 // cachedPage is a rendered page with the generation of the data it shows.
@@ -79,7 +82,7 @@ type pageRender struct {
 }
 
 func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]cachedPage{}, rendering: map[string]*pageRender{}}
+	return &pageCache{pages: map[string]cachedPage{}, rendering: map[string]*pageRender{}, patience: pageRenderPatience}
 }
 
 // load returns the page under key, rendering it with render when it is
@@ -166,14 +169,16 @@ func (a *App) servePage(c echo.Context, name, key string, build func(ctx context
 	l := a.locale(c)
 	key = l.Lang() + " " + key
 	now := a.now()
-	patience := pageRenderPatience
+	patience := a.pages.patience
 	if a.carriesSessionCookie(c) {
 		patience = -1 // whoever may just have changed the data sees the change
 	}
+	// The render is shared by every request waiting for it, so it must not
+	// stop when the request that started it goes away; it may also outlive
+	// that request, so it takes nothing from c, which Echo reuses.
+	base := context.WithoutCancel(c.Request().Context())
 	page, err := a.pages.load(key, now, patience, func() (*renderedPage, error) {
-		// The render is shared by every request waiting for it, so it must
-		// not stop when the request that started it goes away.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), pageRenderTimeout)
+		ctx, cancel := context.WithTimeout(base, pageRenderTimeout)
 		defer cancel()
 		content, err := build(ctx, l)
 		if err != nil {
