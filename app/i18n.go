@@ -281,7 +281,7 @@ var easternDigits = strings.NewReplacer(
 // (U+2068 … U+2069) so that the parts of it are not reordered.
 func (l *Locale) Code(s string) string {
 	s = l.Digits(s)
-	if l.Dir == "rtl" {
+	if l.RightToLeft() {
 		return "\u2068" + s + "\u2069"
 	}
 	return s
