@@ -377,7 +377,7 @@ func TestCategoryNamesAndNumbersInTheReadersLanguage(t *testing.T) {
 	if got := a.translator.Locale("en").Decimal(1234.56, 1); got != "1,234.6" {
 		t.Errorf("en decimal: %q", got)
 	}
-	if got := l.Decimal(-0.25, 1); got != "-۰٫۳" && got != "-۰٫۲" {
+	if got := l.Decimal(-0.25, 1); got != "-۰٫۲" { // FormatFloat rounds half to even
 		t.Errorf("ps decimal: %q", got)
 	}
 }

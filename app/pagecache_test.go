@@ -26,7 +26,7 @@ func TestPageCacheRendersOnceForConcurrentRequests(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range requests {
 		wg.Go(func() {
-			p, err := pc.load("en /", time.Now(), -1, render)
+			p, err := pc.load("en /", time.Now(), true, render)
 			if err != nil {
 				t.Error(err)
 			}
@@ -44,7 +44,7 @@ func TestPageCacheRendersOnceForConcurrentRequests(t *testing.T) {
 			t.Fatalf("request %d got a different page", i)
 		}
 	}
-	if p, _ := pc.load("en /", time.Now(), -1, render); p != pages[0] || renders.Load() != 1 {
+	if p, _ := pc.load("en /", time.Now(), true, render); p != pages[0] || renders.Load() != 1 {
 		t.Error("the rendered page was not kept for the next request")
 	}
 }
@@ -60,10 +60,10 @@ func TestPageCacheDropsARenderOverlappingAWrite(t *testing.T) {
 		}
 		return &renderedPage{status: http.StatusOK, expires: time.Now().Add(time.Minute)}, nil
 	}
-	if _, err := pc.load("en /", time.Now(), -1, render); err != nil {
+	if _, err := pc.load("en /", time.Now(), true, render); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.load("en /", time.Now(), -1, render); err != nil {
+	if _, err := pc.load("en /", time.Now(), true, render); err != nil {
 		t.Fatal(err)
 	}
 	if n := renders.Load(); n != 2 {
@@ -97,7 +97,7 @@ func TestServedRequestsAreLoggedByShutdown(t *testing.T) {
 func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 	pc := newPageCache()
 	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
-	if _, err := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) { return old, nil }); err != nil {
+	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return old, nil }); err != nil {
 		t.Fatal(err)
 	}
 	pc.invalidate()
@@ -105,7 +105,7 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 	fresh := &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
 	leader := make(chan *renderedPage)
 	go func() {
-		p, _ := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) {
+		p, _ := pc.load("en /", time.Now(), true, func() (*renderedPage, error) {
 			close(started)
 			<-release
 			return fresh, nil
@@ -113,7 +113,7 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 		leader <- p
 	}()
 	<-started
-	p, err := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) {
+	p, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) {
 		t.Error("a second render while one is under way")
 		return fresh, nil
 	})
@@ -124,7 +124,7 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 	if p := <-leader; p != fresh {
 		t.Errorf("the rendering request got %q, want the new page", p.body)
 	}
-	if p, _ := pc.load("en /", time.Now(), -1, nil); p != fresh {
+	if p, _ := pc.load("en /", time.Now(), true, nil); p != fresh {
 		t.Errorf("after the render: %q", p.body)
 	}
 }
@@ -134,8 +134,9 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 // gets the new page without another render.
 func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 	pc := newPageCache()
+	pc.patience = 20 * time.Millisecond
 	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
-	if _, err := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) { return old, nil }); err != nil {
+	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return old, nil }); err != nil {
 		t.Fatal(err)
 	}
 	pc.invalidate()
@@ -148,7 +149,7 @@ func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 		return fresh, nil
 	}
 	start := time.Now()
-	p, err := pc.load("en /", time.Now(), 20*time.Millisecond, render)
+	p, err := pc.load("en /", time.Now(), false, render)
 	if err != nil || p != old {
 		t.Fatalf("with a render that does not end: got %q, %v; want the previous copy", p.body, err)
 	}
@@ -158,7 +159,7 @@ func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if p, _ := pc.load("en /", time.Now(), 20*time.Millisecond, render); p == fresh {
+		if p, _ := pc.load("en /", time.Now(), false, render); p == fresh {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -175,12 +176,12 @@ func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 // with an error, not the whole server.
 func TestPageCacheTurnsARenderPanicIntoAnError(t *testing.T) {
 	pc := newPageCache()
-	_, err := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) { panic("template bug") })
+	_, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { panic("template bug") })
 	if err == nil || !strings.Contains(err.Error(), "template bug") {
 		t.Fatalf("got %v, want the panic as an error", err)
 	}
 	ok := &renderedPage{status: http.StatusOK, expires: time.Now().Add(time.Minute)}
-	if p, err := pc.load("en /", time.Now(), -1, func() (*renderedPage, error) { return ok, nil }); err != nil || p != ok {
+	if p, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return ok, nil }); err != nil || p != ok {
 		t.Errorf("after the panic: %v, %v; want the page rendered again", p, err)
 	}
 }

@@ -87,9 +87,9 @@ func newPageCache() *pageCache {
 
 // load returns the page under key, rendering it with render when it is
 // missing, out of date or expired; see pageCache. With a previous copy, the
-// request that starts the render waits for it at most patience (never
-// giving up when patience is negative).
-func (pc *pageCache) load(key string, now time.Time, patience time.Duration, render func() (*renderedPage, error)) (*renderedPage, error) {
+// request that starts the render waits for it at most the cache's
+// patience, unless waitForNew says it must see the new page.
+func (pc *pageCache) load(key string, now time.Time, waitForNew bool, render func() (*renderedPage, error)) (*renderedPage, error) {
 	pc.mu.Lock()
 	cached, haveCopy := pc.pages[key]
 	if haveCopy && cached.generation == pc.generation && now.Before(cached.page.expires) {
@@ -111,11 +111,11 @@ func (pc *pageCache) load(key string, now time.Time, patience time.Duration, ren
 	pc.mu.Unlock()
 
 	go pc.finish(key, r, render)
-	if !haveCopy || patience < 0 {
+	if !haveCopy || waitForNew || pc.patience < 0 {
 		<-r.done
 		return r.page, r.err
 	}
-	timer := time.NewTimer(patience)
+	timer := time.NewTimer(pc.patience)
 	defer timer.Stop()
 	select {
 	case <-r.done:
@@ -169,15 +169,13 @@ func (a *App) servePage(c echo.Context, name, key string, build func(ctx context
 	l := a.locale(c)
 	key = l.Lang() + " " + key
 	now := a.now()
-	patience := a.pages.patience
-	if a.carriesSessionCookie(c) {
-		patience = -1 // whoever may just have changed the data sees the change
-	}
+	// Whoever may just have changed the data sees the change.
+	waitForNew := a.carriesSessionCookie(c)
 	// The render is shared by every request waiting for it, so it must not
 	// stop when the request that started it goes away; it may also outlive
 	// that request, so it takes nothing from c, which Echo reuses.
 	base := context.WithoutCancel(c.Request().Context())
-	page, err := a.pages.load(key, now, patience, func() (*renderedPage, error) {
+	page, err := a.pages.load(key, now, waitForNew, func() (*renderedPage, error) {
 		ctx, cancel := context.WithTimeout(base, pageRenderTimeout)
 		defer cancel()
 		content, err := build(ctx, l)
