@@ -38,6 +38,11 @@ func TestCopyToPostgresKeepsEveryRowAndId(t *testing.T) {
 	if err := src.Exec("INSERT INTO crossings (id, slug, name, latitude, longitude, records_from) VALUES (40, 'ghulam-khan', 'Ghulam Khan', 33.2, 70.0, '2021-01-01')").Error; err != nil {
 		t.Fatal(err)
 	}
+	// A published week: its files (bytes, in each language) must cross too.
+	week, _ := models.ParseISOWeek("2026-W09")
+	if _, err := models.PublishWeeklySummaries(ctx, src, week, now, reportOptions()); err != nil {
+		t.Fatal(err)
+	}
 	officer, err := models.CreateUser(ctx, src, models.NewUser{Username: "nasreen", Password: "a long enough password", Role: models.RoleOfficer, CrossingSlugs: []string{"torkham", "ghulam-khan"}}, models.Actor{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +74,9 @@ func TestCopyToPostgresKeepsEveryRowAndId(t *testing.T) {
 	}
 	if changed, _ := models.TableCounts(ctx, dst); changed[indexOf(changed, "daily_figures")].Sum == want[indexOf(want, "daily_figures")].Sum {
 		t.Error("a changed truck count leaves the checksum of daily_figures as it was")
+	}
+	if n := rowsOf(want, "weekly_summary_files"); n <= 0 || rowsOf(got, "weekly_summary_files") != n {
+		t.Errorf("weekly summary files: %d in PostgreSQL, %d in the embedded database", rowsOf(got, "weekly_summary_files"), n)
 	}
 	var figures int64
 	dst.Raw("SELECT count(*) FROM daily_figures").Scan(&figures)
