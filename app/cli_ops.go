@@ -131,7 +131,7 @@ func (cli CLI) backup(ctx context.Context, args []string) error {
 		return err
 	}
 	defer h.close()
-	state, err := models.SchemaState(ctx, h.db)
+	state, err := models.SchemaVersions(ctx, h.db)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,12 +37,19 @@ func writers(t *testing.T, a *App) []string {
 // database, naming the cause), /readyz fails, and within 5 s of its return
 // everything works again by itself — reads, writes, and changes reaching
 // the other replica's board — with every acknowledged write stored.
+//
+// The replicas are the built borderflow, as deployed, not the test binary:
+// this test measures time, and the race detector makes a process several
+// times slower, which on two cores under load would measure the detector
+// rather than the recovery. The other process tests run the instrumented
+// test binary.
 func TestPostgresOutageUnderLoad(t *testing.T) {
 	dbURL := testdb.PostgresURL(t)
 	setup := newTestApp(t, dbURL)
 	tokens := writers(t, setup)
 	_, probeToken := apiToken(t, setup, "probe", models.RoleOfficer, "torkham")
-	a, b := startReplica(t, "a", dbURL), startReplica(t, "b", dbURL)
+	server := build(t, "borderflow")
+	a, b := startServe(t, server, "a", dbURL), startServe(t, server, "b", dbURL)
 	load := startLoad(t, buildLoadgen(t), tokens, []string{"-clients", "20", "-think", "20ms", "-duration", "22s",
 		"-writers", "4", "-write-think", "200ms", "-timeout", "5s"}, a, b)
 	time.Sleep(3 * time.Second)
@@ -103,25 +111,36 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	back := time.Now()
 	for n := 0; ; n++ {
 		note := fmt.Sprintf("back %d", n)
-		okA, _, _ := a.get("/readyz")
-		okB, _, _ := b.get("/readyz")
-		wrote, _, _ := a.postJSON("/api/v1/crossings/torkham/status", probeToken, `{"state":"open","note":"`+note+`"}`)
-		read, _, _ := b.get(fmt.Sprintf("/api/v1/crossings/chaman/figures?from=2025-03-01&to=2025-03-%02d", 1+n%28))
+		// The four at once, as four users would: a round takes as long as
+		// its slowest answer, not the sum of all four.
+		var okA, okB, wrote, read int
+		var round sync.WaitGroup
+		round.Go(func() { okA, _, _ = a.get("/readyz") })
+		round.Go(func() { okB, _, _ = b.get("/readyz") })
+		round.Go(func() {
+			wrote, _, _ = a.postJSON("/api/v1/crossings/torkham/status", probeToken, `{"state":"open","note":"`+note+`"}`)
+		})
+		round.Go(func() {
+			read, _, _ = b.get(fmt.Sprintf("/api/v1/crossings/chaman/figures?from=2025-03-01&to=2025-03-%02d", 1+n%28))
+		})
+		round.Wait()
 		shown := false
 		for wait := time.Now(); wrote == http.StatusCreated && time.Since(wait) < time.Second && !shown; time.Sleep(20 * time.Millisecond) {
 			_, board, _ := b.get("/")
 			shown = strings.Contains(board, note)
 		}
-		if okA == http.StatusOK && okB == http.StatusOK && wrote == http.StatusCreated && read == http.StatusOK && shown {
-			break
+		// Counted to the end of the round that saw everything work.
+		recovered := time.Since(back)
+		if recovered > 5*time.Second {
+			t.Fatalf("%v after PostgreSQL's return: readyz %d and %d, write %d, read %d, the change on the other board %v; want all working within 5 s",
+				recovered.Round(time.Millisecond), okA, okB, wrote, read, shown)
 		}
-		if time.Since(back) > 5*time.Second {
-			t.Fatalf("5 s after PostgreSQL's return: readyz %d and %d, write %d, read %d, the change on the other board %v",
-				okA, okB, wrote, read, shown)
+		if okA == http.StatusOK && okB == http.StatusOK && wrote == http.StatusCreated && read == http.StatusOK && shown {
+			t.Logf("everything worked again %v after PostgreSQL's return", recovered.Round(time.Millisecond))
+			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("everything worked again %v after PostgreSQL's return", time.Since(back).Round(time.Millisecond))
 
 	rep := load.wait()
 	for cause, n := range rep.Errors {

@@ -27,7 +27,7 @@ func (a *App) readyz(c echo.Context) error {
 	if err != nil {
 		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
 	}
-	state, err := models.SchemaState(ctx, a.db)
+	state, err := models.SchemaVersions(ctx, a.db)
 	if err != nil {
 		return c.String(http.StatusServiceUnavailable, "schema version unreadable\n")
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -8,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/pressly/goose/v3/lock"
 
 	"borderflow/models"
+	"borderflow/models/testdb"
 )
 
 func newSQLiteApp(t *testing.T) *App {
@@ -89,6 +92,31 @@ func TestReadinessFailsOnPendingMigrations(t *testing.T) {
 	}
 	if rec := get(t, a, "/readyz"); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "schema") {
 		t.Errorf("/readyz on an old schema = %d %q, want 503 naming the schema", rec.Code, rec.Body)
+	}
+}
+
+// A replica migrating, or another replica's probe, holds the migration
+// lock; readiness must not wait for it (the lock is retried every 5 s, and
+// the probe gives up after 2 s, so every replica but one would be unready).
+func TestReadinessDoesNotWaitForTheMigrationLock(t *testing.T) {
+	a := newTestApp(t, testdb.PostgresURL(t))
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	holder, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Close() }()
+	var locked bool
+	if err := holder.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lock.DefaultLockID).Scan(&locked); err != nil || !locked {
+		t.Fatalf("take the migration lock: %v, %v", locked, err)
+	}
+	defer func() { _, _ = holder.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", lock.DefaultLockID) }()
+	if rec := get(t, a, "/readyz"); rec.Code != http.StatusOK || rec.Body.String() != "ready\n" {
+		t.Errorf("/readyz while another process holds the migration lock = %d %q, want 200 ready", rec.Code, rec.Body)
 	}
 }
 

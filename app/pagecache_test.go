@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -68,6 +69,50 @@ func TestPageCacheDropsARenderOverlappingAWrite(t *testing.T) {
 	}
 	if n := renders.Load(); n != 2 {
 		t.Errorf("%d renders, want 2: the page rendered across a write was kept", n)
+	}
+}
+
+// While writes land faster than a page renders, every render overlaps one:
+// none may be served as current, but each is newer than the copy before
+// it, so readers see the page move on rather than the copy from before
+// the first write.
+func TestPageCacheMovesOnWhileWritesOutpaceRenders(t *testing.T) {
+	pc := newPageCache()
+	pc.patience = 0
+	page := func(body string) *renderedPage {
+		return &renderedPage{status: http.StatusOK, body: []byte(body), expires: time.Now().Add(time.Minute)}
+	}
+	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return page("before"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	pc.invalidate()
+	var renders atomic.Int32
+	render := func() (*renderedPage, error) {
+		pc.invalidate() // a status change saved while the page was being read
+		return page(fmt.Sprintf("render %d", renders.Add(1))), nil
+	}
+	for range 3 {
+		if _, err := pc.load("en /", time.Now(), false, render); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			pc.mu.Lock()
+			busy := len(pc.rendering) > 0
+			pc.mu.Unlock()
+			if !busy {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("a render did not finish within 5 s")
+			}
+		}
+	}
+	p, err := pc.load("en /", time.Now(), false, render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(p.body); got != "render 3" && got != "render 4" {
+		t.Errorf("after 3 renders, each overlapped by a write, a reader got %q; want render 3 or later", got)
 	}
 }
 

@@ -186,9 +186,15 @@ func problems(log string) string {
 		}
 		counts[line]++
 	}
+	// A few distinct lines say what went wrong; thousands would bury the
+	// test's own failure message in the log.
+	const shown = 30
 	var b strings.Builder
-	for _, line := range order {
-		fmt.Fprintf(&b, "%5d× %s\n", counts[line], line)
+	for _, line := range order[:min(len(order), shown)] {
+		fmt.Fprintf(&b, "%5d× %.400s\n", counts[line], line)
+	}
+	if len(order) > shown {
+		fmt.Fprintf(&b, "… and %d other distinct lines\n", len(order)-shown)
 	}
 	return b.String()
 }

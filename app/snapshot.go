@@ -125,11 +125,14 @@ func (pc *pageCache) load(key string, now time.Time, waitForNew bool, render fun
 	}
 }
 
-// finish runs render for the page under key and keeps its result, unless
-// a write landed during the render (it may not be in it): then the page
-// goes to those who asked before the write, but is not kept. It runs on
-// its own goroutine, so that it completes for later requests when the one
-// that started it stops waiting.
+// finish runs render for the page under key and keeps its result as the
+// copy, unless a render begun later was kept already. A write that landed
+// during the render may not be in it, so the page keeps the generation it
+// was begun in and the next request renders afresh; but it is newer than
+// the copy before it, so while writes come faster than renders, readers
+// still see the page move on instead of the copy from before them all. It
+// runs on its own goroutine, so that it completes for later requests when
+// the one that started it stops waiting.
 func (pc *pageCache) finish(key string, r *pageRender, render func() (*renderedPage, error)) {
 	defer func() {
 		// On its own goroutine, a panic would stop the server: it becomes
@@ -141,7 +144,7 @@ func (pc *pageCache) finish(key string, r *pageRender, render func() (*renderedP
 		if pc.rendering[key] == r {
 			delete(pc.rendering, key)
 		}
-		if r.err == nil && r.generation == pc.generation {
+		if kept, ok := pc.pages[key]; r.err == nil && (!ok || r.generation >= kept.generation) {
 			pc.pages[key] = cachedPage{page: r.page, generation: r.generation}
 		}
 		pc.mu.Unlock()

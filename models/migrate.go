@@ -84,21 +84,42 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 	return nil
 }
 
-// SchemaState reads the database's schema version without changing it.
+// SchemaVersions reads the database's schema version and the latest this
+// binary carries, without the migration lock: /readyz asks on every probe,
+// and must not wait behind another replica's probe or migration (the lock
+// is retried every 5 s).
+func SchemaVersions(ctx context.Context, db *gorm.DB) (MigrationState, error) {
+	p, err := newMigrator(db, nil)
+	if err != nil {
+		return MigrationState{}, err
+	}
+	return schemaVersions(ctx, p)
+}
+
+func schemaVersions(ctx context.Context, p *goose.Provider) (MigrationState, error) {
+	current, latest, err := p.GetVersions(ctx)
+	if err != nil {
+		return MigrationState{}, fmt.Errorf("read the schema version: %w", err)
+	}
+	return MigrationState{Current: current, Latest: latest}, nil
+}
+
+// SchemaState reads the database's schema version and each migration's
+// state without changing them. It takes the migration lock, so it waits
+// while another process migrates.
 func SchemaState(ctx context.Context, db *gorm.DB) (MigrationState, error) {
 	p, err := newMigrator(db, nil)
 	if err != nil {
 		return MigrationState{}, err
 	}
-	current, latest, err := p.GetVersions(ctx)
+	state, err := schemaVersions(ctx, p)
 	if err != nil {
-		return MigrationState{}, fmt.Errorf("read the schema version: %w", err)
+		return MigrationState{}, err
 	}
 	statuses, err := p.Status(ctx)
 	if err != nil {
 		return MigrationState{}, fmt.Errorf("read the schema version: %w", err)
 	}
-	state := MigrationState{Current: current, Latest: latest}
 	for _, s := range statuses {
 		state.Applied = append(state.Applied, AppliedMigration{
 			Version: s.Source.Version,

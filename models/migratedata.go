@@ -441,7 +441,7 @@ func CopyToPostgres(ctx context.Context, src, dst *gorm.DB) (CopyReport, error) 
 		return CopyReport{}, err
 	}
 	for _, db := range []*gorm.DB{src, dst} {
-		state, err := SchemaState(ctx, db)
+		state, err := SchemaVersions(ctx, db)
 		if err != nil {
 			return CopyReport{}, err
 		}

@@ -23,48 +23,57 @@ const ChangesChannel = "borderflow_changes"
 // ListenForChanges calls changed with the table's name for every change
 // announced on ChangesChannel, until ctx ends. It reconnects when the
 // connection drops, and calls changed("") after each (re)connection, since
-// notifications sent while it was away are lost.
+// notifications sent while it was away are lost. It logs a lost connection
+// and its return once each, not every failed try in between.
 func ListenForChanges(ctx context.Context, target DatabaseTarget, log *slog.Logger, changed func(table string)) {
-	wait := time.Second
+	failedTries := 0
+	var lostAt time.Time
+	listening := func(table string) {
+		if table == "" && failedTries > 0 {
+			log.Info("listening for changes from other replicas again", "down_for", time.Since(lostAt).Round(time.Millisecond), "failed_tries", failedTries)
+			failedTries = 0
+		}
+		changed(table)
+	}
 	for ctx.Err() == nil {
-		connected, err := listen(ctx, target, changed)
+		err := listen(ctx, target, listening)
 		if ctx.Err() != nil {
 			return
 		}
-		if connected {
-			wait = time.Second
+		if failedTries == 0 {
+			lostAt = time.Now()
+			log.Warn("listening for changes from other replicas failed; retrying until it works", "err", err, "retry_every", listenRetry)
 		}
-		log.Warn("listening for changes from other replicas failed; retrying", "err", err, "retry_in", wait)
+		failedTries++
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(wait):
+		case <-time.After(listenRetry):
 		}
-		// At most a few seconds apart: the pages of this replica may be
-		// stale from the moment PostgreSQL is back until the next try.
-		wait = min(2*wait, maxListenRetry)
 	}
 }
 
-// maxListenRetry is the longest pause between two tries to listen.
-const maxListenRetry = 2 * time.Second
+// listenRetry is the pause between two tries to listen. A replica's pages
+// may be stale from the moment PostgreSQL is back until the next try, so
+// it is short; a failed try against a stopped server costs one refused
+// connection.
+const listenRetry = 250 * time.Millisecond
 
-// listen listens until the connection fails; connected says whether it
-// was made.
-func listen(ctx context.Context, target DatabaseTarget, changed func(table string)) (connected bool, err error) {
+// listen listens until the connection fails or cannot be made.
+func listen(ctx context.Context, target DatabaseTarget, changed func(table string)) error {
 	conn, err := pgx.Connect(ctx, postgresDSN(target.DSN))
 	if err != nil {
-		return false, fmt.Errorf("connect: %w", err)
+		return fmt.Errorf("connect: %w", err)
 	}
 	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
-		return true, fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("listen: %w", err)
 	}
 	changed("")
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return true, fmt.Errorf("wait for notification: %w", err)
+			return fmt.Errorf("wait for notification: %w", err)
 		}
 		changed(n.Payload)
 	}
