@@ -47,7 +47,7 @@ Usage:
   borderflow jobs list                    show each scheduled job, its schedule, last and next run
   borderflow jobs run NAME [--from YYYY-MM-DD --to YYYY-MM-DD] [--week YYYY-Www]
                                           run a job now, as the scheduler would, and record it
-  borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]
+  borderflow export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N] [--lang LANG]
                                           write a published weekly summary (publishing the week
                                           first if it never was)
   borderflow backup FILE [--force]        write a consistent copy of the embedded database, also

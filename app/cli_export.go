@@ -13,20 +13,21 @@ import (
 )
 
 // exportWeekly runs "export weekly --week 2026-W47 --format csv|xlsx|pdf|json
-// [-o FILE] [--crossing SLUG] [--revision N]": it writes the stored file of
-// the week, byte for byte what /reports serves, publishing the week first
-// (as the weekly-summary job would) when it never was.
+// [-o FILE] [--crossing SLUG] [--revision N] [--lang LANG]": it writes the
+// stored file of the week, byte for byte what /reports serves, publishing
+// the week first (as the weekly-summary job would) when it never was.
 func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
-	fs := cli.flagSet("export weekly", "export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N]\n\n"+
+	fs := cli.flagSet("export weekly", "export weekly --week 2026-W47 --format csv|xlsx|pdf|json [-o FILE] [--crossing SLUG] [--revision N] [--lang LANG]\n\n"+
 		"Writes a weekly summary as published: the latest revision, or --revision N. A week\n"+
 		"that was never published is published first, as the weekly-summary job does. The\n"+
-		"file is the one /reports/{week}.{format}?lang=en serves, with the same SHA-256\n"+
-		"(the PDF and XLSX in English; /reports serves them in every language).")
+		"file is the one /reports/{week}.{format}?lang=LANG serves, with the same SHA-256.\n"+
+		"The PDF and XLSX are stored in each language; the CSV and JSON are one file for all.")
 	week := fs.String("week", "", "ISO week, such as 2026-W47 (Monday to Sunday)")
 	format := fs.String("format", "", "csv, xlsx, pdf or json")
 	out := fs.String("o", "", "file to write; standard output when absent")
 	crossing := fs.String("crossing", "", "slug of one crossing; all crossings when absent")
 	revision := fs.Int("revision", 0, "revision to write; the latest when absent")
+	lang := fs.String("lang", "en", "language of the PDF and XLSX: en, ur, ps or fa-AF")
 	if len(args) == 0 || args[0] != "weekly" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			fs.Usage()
@@ -55,6 +56,13 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 	if *revision < 0 {
 		return usagef("--revision must be 1 or more, not %d", *revision)
 	}
+	if !l.Speaks(*lang) {
+		var langs []string
+		for _, loc := range l.Locales() {
+			langs = append(langs, loc.Lang())
+		}
+		return usagef("--lang must be one of %s, not %q", strings.Join(langs, ", "), *lang)
+	}
 	cfg, h, err := cli.openDatabase(ctx, true)
 	if err != nil {
 		return err
@@ -68,8 +76,7 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	// The command writes the English PDF and XLSX.
-	f, err := models.FindWeeklySummaryFile(ctx, h.db, w, *revision, *crossing, *format, "en")
+	f, err := models.FindWeeklySummaryFile(ctx, h.db, w, *revision, *crossing, *format, *lang)
 	if errors.Is(err, models.ErrNotFound) && *revision == 0 {
 		if _, err := models.PublishWeeklySummaries(ctx, h.db, w, time.Now(), reportOptions(cfg, l)); err != nil {
 			var ve *models.ValidationError
@@ -78,9 +85,17 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 			}
 			return err
 		}
-		f, err = models.FindWeeklySummaryFile(ctx, h.db, w, 0, *crossing, *format, "en")
+		f, err = models.FindWeeklySummaryFile(ctx, h.db, w, 0, *crossing, *format, *lang)
 	}
+	var notInLang *models.NotInLanguageError
 	switch {
+	case errors.As(err, &notInLang):
+		which := fmt.Sprintf("revision %d of %s", *revision, w)
+		if *revision == 0 {
+			which = "the latest revision of " + w.String()
+		}
+		return fmt.Errorf("%s has its %s only in %s, as it was published before summaries were written in every language; choose one of those with --lang",
+			which, *format, strings.Join(notInLang.Available, ", "))
 	case errors.Is(err, models.ErrNoSuchRevision):
 		return fmt.Errorf("%s has no revision %d; run without --revision for the latest", w, *revision)
 	case errors.Is(err, models.ErrNotInRevision):

@@ -361,7 +361,8 @@ func TestWeeklySummaryInEveryLanguage(t *testing.T) {
 // Pashto reader asking for its PDF is told which languages it has, with a
 // link back to the week, and the week's page offers only what is stored.
 func TestOlderRevisionOffersItsLanguages(t *testing.T) {
-	a := newTestApp(t, "sqlite:"+filepath.Join(t.TempDir(), "borderflow.db"))
+	databaseURL := "sqlite:" + filepath.Join(t.TempDir(), "borderflow.db")
+	a := newTestApp(t, databaseURL)
 	a.now = func() time.Time { return reportsNow }
 	ctx := context.Background()
 	if _, err := models.LoadDemo(ctx, a.DB(), models.DemoOptions{Days: 60,
@@ -393,6 +394,48 @@ func TestOlderRevisionOffersItsLanguages(t *testing.T) {
 	if href, _ := english.First().Attr("href"); english.Length() != 3 || !strings.HasSuffix(href, "&lang=en") {
 		t.Errorf("the Pashto page offers %d English PDFs (first %q), want 3", english.Length(), href)
 	}
+	code, _, stderr := run(t, map[string]string{"BORDERFLOW_DATABASE_URL": databaseURL}, nil,
+		"export", "weekly", "--week", "2026-W47", "--format", "pdf", "--lang", "ps", "-o", filepath.Join(t.TempDir(), "w47.pdf"))
+	if code != 1 || !strings.Contains(stderr, "only in en") || !strings.Contains(stderr, "--lang") {
+		t.Errorf("export of a Pashto PDF the revision lacks: exit %d, %q; want 1 and the languages it has", code, stderr)
+	}
+}
+
+// borderflow export weekly writes, in each language, the very file
+// /reports serves with ?lang=, and refuses a language it does not know.
+func TestExportWeeklyWritesWhatReportsServe(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, databaseURL string) {
+		a := newReportsApp(t, databaseURL)
+		vars := map[string]string{"BORDERFLOW_DATABASE_URL": databaseURL}
+		dir := t.TempDir()
+		for _, format := range models.ReportFormats {
+			for _, lang := range []string{"en", "ps", "fa-AF", "ur"} {
+				out := filepath.Join(dir, format+"-"+lang)
+				code, _, stderr := run(t, vars, nil, "export", "weekly", "--week", "2026-W47", "--format", format,
+					"--crossing", "chaman", "--lang", lang, "-o", out)
+				if code != 0 {
+					t.Fatalf("export %s in %s: exit %d, %s", format, lang, code, stderr)
+				}
+				written, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				served := get(t, a, "/reports/2026-W47."+format+"?crossing=chaman&lang="+lang)
+				if served.Code != http.StatusOK || !bytes.Equal(written, served.Body.Bytes()) {
+					t.Errorf("export %s in %s: %d bytes, /reports served %d (%d bytes); want the same file",
+						format, lang, len(written), served.Code, served.Body.Len())
+				}
+				sum := sha256.Sum256(written)
+				if !strings.Contains(stderr, hex.EncodeToString(sum[:])) || !strings.Contains(stderr, "-r1") {
+					t.Errorf("export %s in %s: stderr %q does not name the file's revision and SHA-256", format, lang, stderr)
+				}
+			}
+		}
+		code, _, stderr := run(t, vars, nil, "export", "weekly", "--week", "2026-W47", "--format", "pdf", "--lang", "de")
+		if code != 2 || !strings.Contains(stderr, "--lang must be one of en, fa-AF, ps, ur") {
+			t.Errorf("--lang de: exit %d, %q; want 2 and the languages there are", code, stderr)
+		}
+	})
 }
 
 // TestReportBadInputGetsClearMessages asks for weeks, revisions, crossings
