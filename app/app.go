@@ -83,7 +83,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	if a.scheduler, err = jobs.NewScheduler(a.db, log, cfg.jobOptions(a.translator)); err != nil {
+	jobOptions := cfg.jobOptions(a.translator)
+	jobOptions.Wrote = func(string) { a.pages.invalidate() }
+	if a.scheduler, err = jobs.NewScheduler(a.db, log, jobOptions); err != nil {
 		a.closeDatabase()
 		return nil, err
 	}

@@ -57,3 +57,55 @@ func TestClosureCostsOnTheBoardAndTheCrossingPage(t *testing.T) {
 		}
 	})
 }
+
+// The board shows a closure's new cost as soon as the impact job has
+// written it, not when the cached page expires: the job's run drops the
+// pages of its own server, and on PostgreSQL every other server's too.
+func TestANewCostReachesEveryBoardOnceTheJobHasRun(t *testing.T) {
+	testdb.ForEachURL(t, func(t *testing.T, url string) {
+		a := newTestApp(t, url)
+		ctx := context.Background()
+		now := time.Now()
+		if _, err := models.LoadDemo(ctx, a.DB(), models.DemoOptions{Days: 120, End: models.DateOf(now, a.cfg.TimeZone).AddDays(-1), Now: now, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		boards := map[string]func() string{"this server's": func() string { return get(t, a, "/").Body.String() }}
+		if models.Dialect(a.DB()) == models.DialectPostgres {
+			other := runApp(t, newTestApp(t, url))
+			boards["another server's"] = func() string { return fetchBody(t, other+"/") }
+			// Its listener is connected once a change shows on its board;
+			// until then its pages may be dropped for that alone.
+			torkham, err := models.CrossingBySlug(ctx, a.DB(), "torkham")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := models.RecordStatusChange(ctx, a.DB(), models.Actor{Name: "test"}, models.StatusInput{
+				CrossingID: torkham.ID, State: models.StateOpen, Note: "Queues cleared",
+			}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(fetchBody(t, other+"/"), "Queues cleared"); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the other server's board did not show a status change within 5 s")
+				}
+			}
+		}
+		for which, board := range boards {
+			if !strings.Contains(board(), `id="crossing-chaman"`) || strings.Contains(board(), `class="cost"`) {
+				t.Fatalf("%s board before the job: want Chaman without a cost", which)
+			}
+		}
+		if _, err := a.scheduler.RunNow(ctx, "impact", jobsTestManual()); err != nil {
+			t.Fatal(err)
+		}
+		ran := time.Now()
+		for which, board := range boards {
+			for !strings.Contains(board(), `class="cost"`) {
+				if time.Since(ran) > time.Second {
+					t.Fatalf("%s board shows no cost 1 s after the impact job wrote one (the cached page was kept)", which)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+}

@@ -87,6 +87,11 @@ type Options struct {
 	Schedules map[string]string
 	// Reports configures the weekly summaries the weekly-summary job publishes.
 	Reports models.ReportOptions
+	// Wrote, when set, is called after a run that wrote rows has committed
+	// them: the server drops its rendered pages, which may show them (the
+	// cost of a closure on the board). Other replicas hear of it from
+	// PostgreSQL.
+	Wrote func(job string)
 }
 
 // Registry lists every job borderflow runs, with its default schedule.
@@ -131,6 +136,8 @@ type Scheduler struct {
 	stopped bool
 	running map[string]bool // jobs running in this process
 	waiting map[string]bool // jobs with a run after a change still to start
+
+	wrote func(job string) // Options.Wrote
 }
 
 // NewScheduler prepares the registry's jobs with the operator's schedules.
@@ -143,7 +150,7 @@ func newScheduler(db *gorm.DB, log *slog.Logger, o Options, jobs []Job) (*Schedu
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &Scheduler{db: db, log: log, loc: loc, scheds: map[string]cron.Schedule{}, running: map[string]bool{}, waiting: map[string]bool{}}
+	s := &Scheduler{db: db, log: log, loc: loc, scheds: map[string]cron.Schedule{}, running: map[string]bool{}, waiting: map[string]bool{}, wrote: o.Wrote}
 	for name := range o.Schedules {
 		if !hasJob(jobs, name) {
 			return nil, unknownJob(jobs, name)
@@ -427,6 +434,9 @@ func (s *Scheduler) execute(ctx context.Context, job Job, period string, opts Ru
 		if err == nil {
 			committed = true
 			s.log.Info("job finished", "job", job.Name, "period", period, "rows", rows, "elapsed", run.FinishedAt.Sub(run.StartedAt))
+			if rows > 0 && s.wrote != nil {
+				s.wrote(job.Name)
+			}
 			return run, nil
 		}
 	}
