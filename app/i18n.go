@@ -7,10 +7,13 @@ import (
 	"io/fs"
 	"math"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -36,7 +39,10 @@ var solarHijriLanguages = map[string]bool{"ps": true, "fa": true}
 // Translator holds the message catalogs of every language borderflow speaks.
 type Translator struct {
 	matcher language.Matcher
-	tags    []language.Tag
+	// easternLocalizers speak the catalogs with the numbers in their
+	// sentences in Eastern digits, for UseEasternDigits.
+	easternLocalizers map[language.Tag]*i18n.Localizer
+	tags              []language.Tag
 	// locales holds one Locale per catalog, made once: a Locale is
 	// read-only, and making one per request cost a noticeable share of
 	// serving a cached page.
@@ -48,6 +54,9 @@ type Translator struct {
 func NewTranslator() (*Translator, error) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	// The same catalogs, with the numbers written into the sentences of a
+	// language that may switch to Eastern digits (Urdu) in those digits.
+	eastern := i18n.NewBundle(language.English)
 	files, err := fs.Glob(localeFiles, "locales/*.toml")
 	if err != nil {
 		return nil, err
@@ -57,12 +66,20 @@ func NewTranslator() (*Translator, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := bundle.ParseMessageFileBytes(data, path.Base(f)); err != nil {
+		file, err := bundle.ParseMessageFileBytes(data, path.Base(f))
+		if err != nil {
+			return nil, fmt.Errorf("message catalog %s: %w", f, err)
+		}
+		messages := file.Messages
+		if base, _ := file.Tag.Base(); rtlLanguages[base.String()] && !easternDigitLanguages[base.String()] {
+			messages = withEasternLiterals(messages)
+		}
+		if err := eastern.AddMessages(file.Tag, messages...); err != nil {
 			return nil, fmt.Errorf("message catalog %s: %w", f, err)
 		}
 	}
 	tags := bundle.LanguageTags()
-	tr := &Translator{matcher: language.NewMatcher(tags), tags: tags, locales: map[language.Tag]*Locale{}}
+	tr := &Translator{matcher: language.NewMatcher(tags), tags: tags, locales: map[language.Tag]*Locale{}, easternLocalizers: map[language.Tag]*i18n.Localizer{}}
 	for _, tag := range tags {
 		base, _ := tag.Base()
 		dir := "ltr"
@@ -76,6 +93,7 @@ func NewTranslator() (*Translator, error) {
 			easternDigits: easternDigitLanguages[base.String()],
 			solarHijri:    solarHijriLanguages[base.String()],
 		}
+		tr.easternLocalizers[tag] = i18n.NewLocalizer(eastern, tag.String())
 	}
 	all := make([]string, 0, len(tags))
 	for _, tag := range menuOrder(tags) {
@@ -147,13 +165,86 @@ type Locale struct {
 }
 
 // UseEasternDigits makes the language with base tag lang (ur) write
-// Extended Arabic-Indic digits; call it before serving.
+// Extended Arabic-Indic digits, in the numbers it formats and in those its
+// catalog writes into sentences; call it before serving.
 func (tr *Translator) UseEasternDigits(lang string) {
 	for tag, l := range tr.locales {
 		if base, _ := tag.Base(); base.String() == lang {
 			l.easternDigits = true
+			l.localizer = tr.easternLocalizers[tag]
 		}
 	}
+}
+
+// withEasternLiterals copies messages with the numbers in their text
+// written in Eastern digits (see easternLiterals).
+func withEasternLiterals(messages []*i18n.Message) []*i18n.Message {
+	out := make([]*i18n.Message, len(messages))
+	for i, m := range messages {
+		c := *m
+		for _, form := range []*string{&c.Zero, &c.One, &c.Two, &c.Few, &c.Many, &c.Other} {
+			*form = easternLiterals(*form)
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// easternLiterals writes the numbers in a message's text in Eastern digits
+// and separators, as the Pashto and Dari catalogs are written. It leaves
+// alone placeholders ({{.Count}}, formatted when the message is) and
+// numbers that belong to a Latin name, code or time (UTF-8, SHA-256,
+// 2026-W47, RFC 3339, 08:00), which are typed as they are shown.
+func easternLiterals(s string) string {
+	var b strings.Builder
+	for s != "" {
+		text, rest, placeholder := strings.Cut(s, "{{")
+		b.WriteString(easternNumbersIn(text))
+		if !placeholder {
+			break
+		}
+		inside, after, _ := strings.Cut(rest, "}}")
+		b.WriteString("{{" + inside + "}}")
+		s = after
+	}
+	return b.String()
+}
+
+// literalNumber is a number as a sentence writes it: 14, 10,000, 0.08.
+var literalNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)*`)
+
+func easternNumbersIn(text string) string {
+	var b strings.Builder
+	last := 0
+	for _, at := range literalNumber.FindAllStringIndex(text, -1) {
+		b.WriteString(text[last:at[0]])
+		number := text[at[0]:at[1]]
+		if partOfCode(text[:at[0]], text[at[1]:]) {
+			b.WriteString(number)
+		} else {
+			b.WriteString(easternDigits.Replace(number))
+		}
+		last = at[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// partOfCode reports whether a number between before and after belongs to
+// a code: it touches a Latin letter or a code's punctuation, or follows a
+// Latin word (RFC 3339).
+func partOfCode(before, after string) bool {
+	codeRune := func(r rune) bool {
+		return r < utf8.RuneSelf && (unicode.IsLetter(r) || strings.ContainsRune("-+:/_", r))
+	}
+	prev, _ := utf8.DecodeLastRuneInString(before)
+	next, _ := utf8.DecodeRuneInString(after)
+	if codeRune(prev) || codeRune(next) {
+		return true
+	}
+	word, spaced := strings.CutSuffix(before, " ")
+	word = word[strings.LastIndex(word, " ")+1:]
+	return spaced && word != "" && strings.IndexFunc(word, func(r rune) bool { return r >= utf8.RuneSelf || !unicode.IsLetter(r) }) < 0
 }
 
 // Lang is the BCP 47 tag for <html lang>.

@@ -171,9 +171,42 @@ func TestDigitsAndDatesPerLanguage(t *testing.T) {
 		if got := ur.Number(1234); got != "1,234" {
 			t.Errorf("ur by default: %q", got)
 		}
+		if got := ur.T("board.sparkline_caption"); !strings.Contains(got, "14") {
+			t.Errorf("ur by default writes the catalog's 14 as %q", got)
+		}
 		tr.UseEasternDigits("ur")
 		if got := ur.Number(1234); got != "۱٬۲۳۴" {
 			t.Errorf("ur with eastern digits: %q", got)
+		}
+		// The numbers written into the catalog's sentences follow, but not
+		// the digits of names, codes and times, nor the arguments' text.
+		for id, want := range map[string]string{
+			"board.sparkline_caption":          "۱۴",
+			"admin_categories.value_hint":      "US$ ۱٬۰۰۰٬۰۰۰",
+			"validation.not_a_share":           "۰٫۰۸",
+			"admin_crossings.latitude_hint":    "۳۴٫۱۰",
+			"validation.instant_format":        "RFC 3339",
+			"admin_crossings.hours_hint":       "08:00–17:00",
+			"import.file_hint":                 "UTF-8",
+			"reports.error_week_format":        "2026-W47",
+			"crossing.no_closures":             "۱۲",
+			"status_form.backdate_officer":     "۷",
+			"admin_users.username_hint":        "۲",
+			"validation.csv_utf16":             "UTF-16",
+			"reports.sha256":                   "SHA-256",
+			"admin_limits.hint":                "۱۰۰٬۰۰۰",
+			"admin_categories.spoilage_hint":   "۸ %",
+			"admin_categories.shelf_life_hint": "۳۶۵",
+		} {
+			if got := ur.T(id, "Field", "officer2", "Value", "2026-W99", "Max", 5); !strings.Contains(got, want) {
+				t.Errorf("ur with eastern digits, %s = %q; want %q in it", id, got, want)
+			}
+		}
+		if got := ur.T("validation.instant_format", "Field", "officer2", "Value", "x1"); !strings.Contains(got, "officer2") || !strings.Contains(got, "x1") {
+			t.Errorf("an argument's digits were changed: %q", got)
+		}
+		if got := ur.T("unit.loaded_trucks", "Count", 3); got != "۳ لدے ٹرک" {
+			t.Errorf("a plural message with eastern digits: %q", got)
 		}
 	}
 }
