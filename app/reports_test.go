@@ -301,12 +301,24 @@ func TestWeeklySummaryInEveryLanguage(t *testing.T) {
 			for _, phrase := range []string{
 				l.T("reports.to_afghanistan"), l.T("reports.to_pakistan"), l.T("reports.loaded_trucks"),
 				l.T("reports.days"), l.T("reports.completeness"), l.T("reports.closures"),
+				// Categories by name in the language, not by code.
+				l.CategoryName("coal", "Coal"),
+				// A rate's source on a line of its own, under its label.
+				strings.Trim(strings.Fields(l.T("reports.rate_source", "Source", ""))[0], ":"),
 			} {
 				// A zero-width non-joiner only keeps two letters apart; it is
 				// not a glyph, and pdftotext cannot read it back.
 				if !strings.Contains(text, strings.ReplaceAll(norm.NFKC.String(phrase), "\u200c", "")) {
 					t.Errorf("the %s PDF lacks %q; pdftotext read:\n%s", lang, phrase, text)
 				}
+			}
+			for _, code := range []string{"fresh_produce", "food_staples", "edible_oil"} {
+				if strings.Contains(text, code) {
+					t.Errorf("the %s PDF names a category by its code %s", lang, code)
+				}
+			}
+			if strings.Contains(text, "(Da Afghanistan") || strings.Contains(text, "rounded)") {
+				t.Errorf("the %s PDF puts a rate's source in parentheses, which split when it wraps right to left", lang)
 			}
 			// The totals, in the language's digits, read back as the JSON's.
 			for _, n := range []int{c.Totals.ToAfghanistan, c.Totals.ToPakistan, c.Totals.Total} {

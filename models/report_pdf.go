@@ -547,21 +547,34 @@ func (p *pdfWriter) closures(c CrossingWeek) {
 func (p *pdfWriter) assumptions() {
 	t, a := p.text, p.s.Assumptions
 	p.section(t("reports.assumptions"))
-	var rates []string
-	for _, r := range a.ExchangeRates {
-		rates = append(rates, t("reports.rate", "Currency", r.Currency, "Units", p.number(r.UnitsPerUSD), "AsOf", p.date(r.AsOf), "Source", r.Source))
-	}
 	p.paragraph(t("reports.model_line", "Version", a.ModelVersion), 9, canvas.Black)
-	for _, r := range rates {
-		p.paragraph(r, 8.5, canvas.Black)
+	for _, r := range a.ExchangeRates {
+		p.paragraph(t("reports.rate", "Currency", r.Currency, "Units", p.number(r.UnitsPerUSD), "AsOf", p.date(r.AsOf)), 8.5, canvas.Black)
+		// A line of its own, not in parentheses: a source in English that
+		// wraps inside a right-to-left line would split the pair.
+		p.paragraph(t("reports.rate_source", "Source", p.ltr(r.Source)), 8, colourMuted)
 	}
 	var values []string
 	for _, c := range a.Categories {
 		if c.ValuePerTruckUSD > 0 {
-			values = append(values, p.ltr(c.Code)+" "+p.usd(c.ValuePerTruckUSD))
+			values = append(values, p.categoryName(c.Code)+" "+p.usd(c.ValuePerTruckUSD))
 		}
 	}
 	p.paragraph(t("reports.values_line", "Values", strings.Join(values, t("reports.list_separator"))), 8, colourMuted)
+}
+
+// categoryName is a cargo category's name in the PDF's language, from the
+// catalog, else the name staff gave it (as the week's tables carry it),
+// else its code.
+func (p *pdfWriter) categoryName(code string) string {
+	name := code
+	for _, c := range p.s.Categories {
+		if c.Category == code {
+			name = c.Name
+			break
+		}
+	}
+	return p.ltr(p.lang.CategoryName(code, name))
 }
 
 // footer writes the citation, licence and page number at the bottom.

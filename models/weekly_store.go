@@ -49,6 +49,9 @@ type ReportLanguage interface {
 	// language's digits.
 	Digits(s string) string
 	RightToLeft() bool
+	// CategoryName is a cargo category's name in the language; name is
+	// the one staff gave it, for a category the catalog does not know.
+	CategoryName(code, name string) string
 }
 
 // languageNeutral reports whether a format is written once for every

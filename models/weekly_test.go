@@ -72,6 +72,13 @@ type testLanguage struct {
 func (l testLanguage) Lang() string      { return l.tag }
 func (l testLanguage) RightToLeft() bool { return l.rtl }
 
+func (l testLanguage) CategoryName(code, name string) string {
+	if m, ok := l.messages["category_name."+code]; ok {
+		return m
+	}
+	return name
+}
+
 func (l testLanguage) T(id string, args ...any) string {
 	if m, ok := l.messages[id]; ok {
 		return m
