@@ -137,8 +137,8 @@ func TestServedRequestsAreLoggedByShutdown(t *testing.T) {
 }
 
 // After a write, the one request that renders the page, for a signed-in
-// reader, waits for it; the others arriving meanwhile get the previous copy at once rather than
-// queueing behind the render.
+// reader, waits for it; readers arriving meanwhile get the previous copy
+// at once rather than queueing behind the render.
 func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 	pc := newPageCache()
 	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
@@ -158,7 +158,7 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 		leader <- p
 	}()
 	<-started
-	p, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) {
+	p, err := pc.load("en /", time.Now(), false, func() (*renderedPage, error) {
 		t.Error("a second render while one is under way")
 		return fresh, nil
 	})
@@ -214,6 +214,41 @@ func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 	}
 	if n := renders.Load(); n != 1 {
 		t.Errorf("%d renders, want 1", n)
+	}
+}
+
+// A staff member who may just have made the change waits for the render
+// of it, also when a reader's request started that render.
+func TestPageCacheStaffWaitForTheRenderAReaderStarted(t *testing.T) {
+	pc := newPageCache()
+	pc.patience = 10 * time.Millisecond
+	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
+	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return old, nil }); err != nil {
+		t.Fatal(err)
+	}
+	pc.invalidate()
+	release := make(chan struct{})
+	fresh := &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
+	render := func() (*renderedPage, error) {
+		<-release
+		return fresh, nil
+	}
+	if p, _ := pc.load("en /", time.Now(), false, render); p != old {
+		t.Fatalf("the reader who started the render got %q, want the previous copy after its patience", p.body)
+	}
+	staff := make(chan *renderedPage, 1)
+	go func() {
+		p, _ := pc.load("en /", time.Now(), true, render)
+		staff <- p
+	}()
+	select {
+	case p := <-staff:
+		t.Fatalf("staff got %q before the render of the change ended", p.body)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if p := <-staff; p != fresh {
+		t.Errorf("staff got %q, want the new page", p.body)
 	}
 }
 

@@ -100,7 +100,7 @@ func (pc *pageCache) load(key string, now time.Time, waitForNew bool, render fun
 	// the current generation is worth serving or waiting for.
 	if r, ok := pc.rendering[key]; ok && r.generation == pc.generation {
 		pc.mu.Unlock()
-		if haveCopy {
+		if haveCopy && !waitForNew && pc.patience >= 0 {
 			return cached.page, nil
 		}
 		<-r.done
