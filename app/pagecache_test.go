@@ -174,24 +174,36 @@ func TestPageCacheServesThePreviousCopyWhileOneRequestRenders(t *testing.T) {
 	}
 }
 
-// A reader who has the previous copy waits for the new render at most the
-// patience, then gets that copy; the render goes on and the next request
-// gets the new page without another render.
-func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
-	pc := newPageCache()
-	pc.patience = 20 * time.Millisecond
-	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
+// slowRenderAfterAWrite is a cache with the given patience that holds the
+// copy old of "en /" from before a write, and a render of the page after
+// it, fresh, that ends when release is closed.
+func slowRenderAfterAWrite(t *testing.T, patience time.Duration) (pc *pageCache, old, fresh *renderedPage, release chan struct{}, render func() (*renderedPage, error)) {
+	t.Helper()
+	pc = newPageCache()
+	pc.patience = patience
+	old = &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
 	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return old, nil }); err != nil {
 		t.Fatal(err)
 	}
 	pc.invalidate()
-	release := make(chan struct{})
-	fresh := &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
+	release = make(chan struct{})
+	fresh = &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
+	render = func() (*renderedPage, error) {
+		<-release
+		return fresh, nil
+	}
+	return pc, old, fresh, release, render
+}
+
+// A reader who has the previous copy waits for the new render at most the
+// patience, then gets that copy; the render goes on and the next request
+// gets the new page without another render.
+func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
+	pc, old, fresh, release, slowRender := slowRenderAfterAWrite(t, 20*time.Millisecond)
 	var renders atomic.Int32
 	render := func() (*renderedPage, error) {
 		renders.Add(1)
-		<-release
-		return fresh, nil
+		return slowRender()
 	}
 	start := time.Now()
 	p, err := pc.load("en /", time.Now(), false, render)
@@ -220,19 +232,7 @@ func TestPageCacheStopsWaitingForASlowRender(t *testing.T) {
 // A staff member who may just have made the change waits for the render
 // of it, also when a reader's request started that render.
 func TestPageCacheStaffWaitForTheRenderAReaderStarted(t *testing.T) {
-	pc := newPageCache()
-	pc.patience = 10 * time.Millisecond
-	old := &renderedPage{status: http.StatusOK, body: []byte("before"), expires: time.Now().Add(time.Minute)}
-	if _, err := pc.load("en /", time.Now(), true, func() (*renderedPage, error) { return old, nil }); err != nil {
-		t.Fatal(err)
-	}
-	pc.invalidate()
-	release := make(chan struct{})
-	fresh := &renderedPage{status: http.StatusOK, body: []byte("after"), expires: time.Now().Add(time.Minute)}
-	render := func() (*renderedPage, error) {
-		<-release
-		return fresh, nil
-	}
+	pc, old, fresh, release, render := slowRenderAfterAWrite(t, 10*time.Millisecond)
 	if p, _ := pc.load("en /", time.Now(), false, render); p != old {
 		t.Fatalf("the reader who started the render got %q, want the previous copy after its patience", p.body)
 	}
