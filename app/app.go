@@ -57,7 +57,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.translator, err = NewTranslator(); err != nil {
 		return nil, err
 	}
-	cfg.applyDigits(a.translator)
+	if err := cfg.applyDigits(a.translator); err != nil {
+		return nil, err
+	}
 	if a.assets, err = NewAssets(borderflow.Files); err != nil {
 		return nil, fmt.Errorf("read static files: %w", err)
 	}

@@ -482,7 +482,10 @@ func (cli CLI) openScheduler(ctx context.Context) (Config, *databaseHandle, *job
 		h.close()
 		return Config{}, nil, nil, err
 	}
-	cfg.applyDigits(tr)
+	if err := cfg.applyDigits(tr); err != nil {
+		h.close()
+		return Config{}, nil, nil, err
+	}
 	s, err := jobs.NewScheduler(h.db, slog.New(slog.DiscardHandler), cfg.jobOptions(tr))
 	if err != nil {
 		h.close()

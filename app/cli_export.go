@@ -68,7 +68,9 @@ func (cli CLI) exportWeekly(ctx context.Context, args []string) error {
 		return err
 	}
 	defer h.close()
-	cfg.applyDigits(l)
+	if err := cfg.applyDigits(l); err != nil {
+		return err
+	}
 	if *crossing != "" {
 		if _, err := models.PublicCrossingBySlug(ctx, h.db, *crossing); errors.Is(err, models.ErrNotFound) {
 			return fmt.Errorf("there is no crossing %q; use a crossing's short name, such as torkham or chaman", *crossing)

@@ -167,10 +167,11 @@ func parseConfig(v map[string]string) (Config, error) {
 
 // applyDigits gives Urdu the digits the configuration chose, before tr
 // serves a page or writes a file.
-func (cfg Config) applyDigits(tr *Translator) {
+func (cfg Config) applyDigits(tr *Translator) error {
 	if cfg.UrduDigits == "eastern" {
-		tr.UseEasternDigits("ur")
+		return tr.UseEasternDigits("ur")
 	}
+	return nil
 }
 
 // jobOptions configures the scheduler from cfg; tr labels the weekly

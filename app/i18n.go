@@ -39,10 +39,9 @@ var solarHijriLanguages = map[string]bool{"ps": true, "fa": true}
 // Translator holds the message catalogs of every language borderflow speaks.
 type Translator struct {
 	matcher language.Matcher
-	// easternLocalizers speak the catalogs with the numbers in their
-	// sentences in Eastern digits, for UseEasternDigits.
-	easternLocalizers map[language.Tag]*i18n.Localizer
-	tags              []language.Tag
+	tags    []language.Tag
+	// catalogs are the parsed message files, for UseEasternDigits.
+	catalogs []*i18n.MessageFile
 	// locales holds one Locale per catalog, made once: a Locale is
 	// read-only, and making one per request cost a noticeable share of
 	// serving a cached page.
@@ -54,9 +53,7 @@ type Translator struct {
 func NewTranslator() (*Translator, error) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	// The same catalogs, with the numbers written into the sentences of a
-	// language that may switch to Eastern digits (Urdu) in those digits.
-	eastern := i18n.NewBundle(language.English)
+	var catalogs []*i18n.MessageFile
 	files, err := fs.Glob(localeFiles, "locales/*.toml")
 	if err != nil {
 		return nil, err
@@ -70,16 +67,10 @@ func NewTranslator() (*Translator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("message catalog %s: %w", f, err)
 		}
-		messages := file.Messages
-		if base, _ := file.Tag.Base(); rtlLanguages[base.String()] && !easternDigitLanguages[base.String()] {
-			messages = withEasternLiterals(messages)
-		}
-		if err := eastern.AddMessages(file.Tag, messages...); err != nil {
-			return nil, fmt.Errorf("message catalog %s: %w", f, err)
-		}
+		catalogs = append(catalogs, file)
 	}
 	tags := bundle.LanguageTags()
-	tr := &Translator{matcher: language.NewMatcher(tags), tags: tags, locales: map[language.Tag]*Locale{}, easternLocalizers: map[language.Tag]*i18n.Localizer{}}
+	tr := &Translator{matcher: language.NewMatcher(tags), tags: tags, catalogs: catalogs, locales: map[language.Tag]*Locale{}}
 	for _, tag := range tags {
 		base, _ := tag.Base()
 		dir := "ltr"
@@ -93,7 +84,6 @@ func NewTranslator() (*Translator, error) {
 			easternDigits: easternDigitLanguages[base.String()],
 			solarHijri:    solarHijriLanguages[base.String()],
 		}
-		tr.easternLocalizers[tag] = i18n.NewLocalizer(eastern, tag.String())
 	}
 	all := make([]string, 0, len(tags))
 	for _, tag := range menuOrder(tags) {
@@ -167,13 +157,29 @@ type Locale struct {
 // UseEasternDigits makes the language with base tag lang (ur) write
 // Extended Arabic-Indic digits, in the numbers it formats and in those its
 // catalog writes into sentences; call it before serving.
-func (tr *Translator) UseEasternDigits(lang string) {
+func (tr *Translator) UseEasternDigits(lang string) error {
+	// A catalog of its own, with English to fall back on as in the main one.
+	eastern := i18n.NewBundle(language.English)
+	for _, file := range tr.catalogs {
+		base, _ := file.Tag.Base()
+		messages := file.Messages
+		switch {
+		case base.String() == lang:
+			messages = withEasternLiterals(messages)
+		case file.Tag != language.English:
+			continue
+		}
+		if err := eastern.AddMessages(file.Tag, messages...); err != nil {
+			return fmt.Errorf("message catalog %s: %w", file.Path, err)
+		}
+	}
 	for tag, l := range tr.locales {
 		if base, _ := tag.Base(); base.String() == lang {
 			l.easternDigits = true
-			l.localizer = tr.easternLocalizers[tag]
+			l.localizer = i18n.NewLocalizer(eastern, tag.String())
 		}
 	}
+	return nil
 }
 
 // withEasternLiterals copies messages with the numbers in their text

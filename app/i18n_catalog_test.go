@@ -174,7 +174,9 @@ func TestDigitsAndDatesPerLanguage(t *testing.T) {
 		if got := ur.T("board.sparkline_caption"); !strings.Contains(got, "14") {
 			t.Errorf("ur by default writes the catalog's 14 as %q", got)
 		}
-		tr.UseEasternDigits("ur")
+		if err := tr.UseEasternDigits("ur"); err != nil {
+			t.Fatal(err)
+		}
 		if got := ur.Number(1234); got != "۱٬۲۳۴" {
 			t.Errorf("ur with eastern digits: %q", got)
 		}
